@@ -1,0 +1,1 @@
+"""Settings modules: base, dev, test, production (and mlps, stricter production)."""

@@ -1,0 +1,24 @@
+"""Production: keys must come from the environment (or var/), HTTPS everywhere."""
+
+import os
+
+from django.core.exceptions import ImproperlyConfigured
+
+from grassroots.config.keys import load_or_create_key
+
+from .base import *  # noqa: F403
+from .base import VAR_DIR
+
+DEBUG = False
+SECRET_KEY = load_or_create_key("GRASSROOTS_SECRET_KEY", VAR_DIR / "secret_key", False)
+FIELD_ENCRYPTION_KEY = load_or_create_key("GRASSROOTS_FIELD_KEY", VAR_DIR / "field_key", False)
+if len(SECRET_KEY) < 50:
+    raise ImproperlyConfigured("GRASSROOTS_SECRET_KEY must be at least 50 characters.")
+SECURE_SSL_REDIRECT = os.environ.get("GRASSROOTS_SSL_REDIRECT", "1") == "1"
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = 31536000
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -1,0 +1,17 @@
+"""Tests: fast hashing, in-memory email, immediate-free task backend, per-run PostgreSQL test DB."""
+
+import os
+
+from .base import *  # noqa: F403
+from .base import DATABASES, TASKS
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+TASKS["default"] = {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}
+if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+    suffix = os.environ.get("GRASSROOTS_TEST_DB_SUFFIX", "")
+    DATABASES["default"]["TEST"] = {"NAME": f"test_grassroots{suffix}"}
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

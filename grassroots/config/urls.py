@@ -1,0 +1,18 @@
+"""URL map: console at /admin/, API at /api/v1/, health at /healthz."""
+
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import path
+from django.views.generic import RedirectView
+
+from grassroots.api.router import api
+from grassroots.core.views import healthz
+
+urlpatterns = [
+    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("healthz", healthz, name="healthz"),
+    *static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT),
+]
