@@ -32,16 +32,21 @@ def _hash_key() -> bytes:
     return _derive(b"field-hash", settings.FIELD_ENCRYPTION_KEY)
 
 
+@functools.lru_cache(maxsize=4)
+def _cipher(key: bytes) -> AESGCM:
+    return AESGCM(key)
+
+
 def encrypt(plaintext: str) -> str:
     nonce = os.urandom(12)
-    sealed = AESGCM(_encryption_key()).encrypt(nonce, plaintext.encode(), _VERSION)
+    sealed = _cipher(_encryption_key()).encrypt(nonce, plaintext.encode(), _VERSION)
     return (_VERSION + b":" + base64.urlsafe_b64encode(nonce + sealed)).decode()
 
 
 def decrypt(token: str) -> str:
     version, _, body = token.encode().partition(b":")
     raw = base64.urlsafe_b64decode(body)
-    return AESGCM(_encryption_key()).decrypt(raw[:12], raw[12:], version).decode()
+    return _cipher(_encryption_key()).decrypt(raw[:12], raw[12:], version).decode()
 
 
 def keyed_hash(value: str, purpose: str = "exact") -> str:

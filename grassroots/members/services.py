@@ -345,3 +345,73 @@ def transfer_into_province(
         decided_at=timezone.now(),
         effective_date=letter_date,
     )
+
+
+# --- bulk writes (importer, demo generator) ------------------------------------------------
+
+
+@transaction.atomic
+def member_bulk_create(
+    *,
+    members: list[Member],
+    operation: str,
+    actor: Any = None,
+    audit_each: bool = True,
+    batch_size: int = 2000,
+    extra: dict[str, Any] | None = None,
+) -> list[Member]:
+    """Insert already-validated members with their derived columns, search keys and first
+    status row; audited as rows in bulk (or only the summary event) plus one operation event."""
+    by_year: dict[int, list[Member]] = {}
+    for member in members:
+        _derive(member)
+        member.status_date = member.status_date or member.join_date
+        if not member.member_number:
+            by_year.setdefault((member.join_date or timezone.localdate()).year, []).append(member)
+    for year, group in by_year.items():
+        first = sequences.next_value(f"member_number:{year}", count=len(group))
+        for offset, member in enumerate(group):
+            member.member_number = settings.GRASSROOTS_MEMBER_NUMBER_FORMAT.format(
+                year=year, seq=first + offset, unit=getattr(member.unit, "code", "")
+            )
+    Member.objects.bulk_create(members, batch_size=batch_size)
+    recorded_by = _actor_name(actor)
+    keys: list[NameKey] = []
+    history: list[StatusChange] = []
+    for member in members:
+        keys.extend(name_keys_for(member))
+        history.append(
+            StatusChange(
+                member=member,
+                from_status="",
+                to_status=member.status,
+                date=member.join_date or timezone.localdate(),
+                reason=_("建档"),
+                recorded_by=recorded_by,
+            )
+        )
+    NameKey.objects.bulk_create(keys, batch_size=batch_size * 4)
+    StatusChange.objects.bulk_create(history, batch_size=batch_size)
+    audit.record_bulk(
+        operation,
+        "create",
+        members,
+        per_object=audit_each,
+        summary_object_type="members.member",
+        extra=extra,
+    )
+    return members
+
+
+def existing_id_hashes(hashes: list[str]) -> dict[str, Member]:
+    """Members already holding any of these ID hashes (any scope), with their unit loaded."""
+    found: dict[str, Member] = {}
+    for start in range(0, len(hashes), 900):
+        chunk = hashes[start : start + 900]
+        for member in (
+            Member.objects.filter(id_number_hash__in=chunk)
+            .select_related("unit")
+            .only("pk", "name", "id_number_hash", "unit__path", "unit__name", "unit__code")
+        ):
+            found[member.id_number_hash or ""] = member
+    return found

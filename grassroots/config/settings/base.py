@@ -48,6 +48,17 @@ INSTALLED_APPS = [
     "grassroots.organizations",
     "grassroots.accounts",
     "grassroots.members",
+    "grassroots.planning",
+    "grassroots.recruitment",
+    "grassroots.branches",
+    "grassroots.platforms",
+    "grassroots.transfer",
+    "grassroots.evaluation",
+]
+
+# The apps whose nav.py (console navigation) and api.py (REST routes) are collected.
+GRASSROOTS_APPS = [
+    a.removeprefix("grassroots.") for a in INSTALLED_APPS if a.startswith("grassroots.")
 ]
 
 MIDDLEWARE = [
@@ -156,4 +167,6 @@ LOGGING = {
     "loggers": {"grassroots": {"level": "INFO"}},
 }
 
-from grassroots.config.unfold import UNFOLD  # noqa: E402,F401  (console theme and navigation)
+from grassroots.config.unfold import build_unfold  # noqa: E402
+
+UNFOLD = build_unfold(GRASSROOTS_APPS)

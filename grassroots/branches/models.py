@@ -1,0 +1,1 @@
+"""Five-izations records: funding, venue, activities, training, attendance, visits."""

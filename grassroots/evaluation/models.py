@@ -1,0 +1,1 @@
+"""Indicator schemes scored from the records, rankings, members' performance archive."""

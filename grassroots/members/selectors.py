@@ -1,0 +1,52 @@
+"""Member reads, always scoped to the acting user: list filters and the one search rule."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from grassroots.core import pinyin
+from grassroots.core.sensitive import keyed_hash
+from grassroots.members.models import Member, NameKey
+from grassroots.organizations.models import Unit
+
+_TAIL = re.compile(r"^[0-9]{3}[0-9X]$")
+_DIGITS = re.compile(r"^\+?[0-9]{3,15}$")
+
+
+def members_visible(user: Any) -> QuerySet[Member]:
+    return Member.objects.visible_to(user)  # type: ignore[attr-defined]
+
+
+def normalize_query(q: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", q or "").split())
+
+
+def member_search(qs: QuerySet[Member], q: str) -> QuerySet[Member]:
+    """Name (characters), full pinyin or initials (every reading), phone, last four of the ID."""
+    q = normalize_query(q)
+    if not q:
+        return qs
+    lowered = q.lower()
+    if pinyin.is_pinyin_query(lowered):
+        keys = NameKey.objects.filter(key__startswith=lowered).values("member_id")
+        return qs.filter(pk__in=keys)
+    upper = q.upper()
+    if _TAIL.match(upper):
+        return qs.filter(Q(id_tail_hash=keyed_hash(upper, "tail")) | Q(phone__endswith=upper))
+    if _DIGITS.match(q):
+        return qs.filter(
+            Q(phone__startswith=q.lstrip("+")) | Q(phone__endswith=q) | Q(member_number=q)
+        )
+    return qs.filter(name__contains=q)
+
+
+def members_in_unit(
+    qs: QuerySet[Member], unit: Unit, include_descendants: bool = True
+) -> QuerySet[Member]:
+    if include_descendants:
+        return qs.filter(unit__path__startswith=unit.path)
+    return qs.filter(unit=unit)

@@ -1,0 +1,1 @@
+"""Proposals, information pieces, theory research and social service."""

@@ -1,0 +1,1 @@
+"""Prospects, admission conditions, the approval-and-filing procedure, the talent programme."""

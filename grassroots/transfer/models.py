@@ -1,0 +1,1 @@
+"""Roster import and export (xlsx, xls, ods, csv), the printable roster."""
