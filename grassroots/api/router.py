@@ -6,7 +6,9 @@ from importlib.util import find_spec
 from django.conf import settings
 from ninja import NinjaAPI
 
-api = NinjaAPI(title="Grassroots API", version="1", urls_namespace="api")
+from grassroots.api.auth import DEFAULT_AUTH
+
+api = NinjaAPI(title="Grassroots API", version="1", urls_namespace="api", auth=DEFAULT_AUTH)
 
 for _app in settings.GRASSROOTS_APPS:
     _module_name = f"grassroots.{_app}.api"

@@ -1,0 +1,38 @@
+"""API authentication: a hashed bearer token, or the console's session (with CSRF)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja.security import HttpBearer, SessionAuth
+
+from grassroots.accounts.services import token_authenticate
+from grassroots.core import context
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        user = token_authenticate(token)
+        if user is None:
+            return None
+        request.user = user
+        # Re-bind the acting context so that audit rows name the API user.
+        context._current.set(
+            context.ActingContext(
+                user=user,
+                source="api",
+                ip=context.current().ip,
+                request_id=context.current().request_id,
+            )
+        )
+        return user
+
+
+class StaffSessionAuth(SessionAuth):
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        user = super().authenticate(request, key)
+        return user if user is not None and user.is_active else None
+
+
+DEFAULT_AUTH = [TokenAuth(), StaffSessionAuth()]
