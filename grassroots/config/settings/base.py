@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "grassroots.platforms",
     "grassroots.transfer",
     "grassroots.evaluation",
+    "grassroots.dashboard",
 ]
 
 # The apps whose nav.py (console navigation) and api.py (REST routes) are collected.
