@@ -17,6 +17,8 @@ class TokenAuth(HttpBearer):
         if user is None:
             return None
         request.user = user
+        # Remembered (never the token itself) so that DELETE /auth/token can revoke this token.
+        request.api_token_prefix = token[:12]  # type: ignore[attr-defined]
         # Re-bind the acting context so that audit rows name the API user.
         context._current.set(
             context.ActingContext(
@@ -36,3 +38,8 @@ class StaffSessionAuth(SessionAuth):
 
 
 DEFAULT_AUTH = [TokenAuth(), StaffSessionAuth()]
+
+
+def acting_user(request: HttpRequest) -> Any:
+    """The user a route acts for (set by whichever auth accepted the request)."""
+    return getattr(request, "auth", None)

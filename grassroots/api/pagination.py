@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext
 from ninja.errors import HttpError
 
 DEFAULT_PAGE_SIZE = 50
@@ -15,11 +16,14 @@ MAX_PAGE_SIZE = 200
 def paginate(
     qs: QuerySet, page: int, page_size: int, serialize: Callable[[Any], Any] | None = None
 ) -> dict:
+    """One page of ``qs``; a page number or size out of range is a 422 naming the parameter."""
     if page < 1:
-        raise HttpError(422, "page must be ≥ 1 / 页码必须大于等于1")
+        raise HttpError(422, gettext("参数page：页码必须大于等于1") + " / page must be ≥ 1")
     if page_size < 1 or page_size > MAX_PAGE_SIZE:
         raise HttpError(
-            422, f"page_size must be 1–{MAX_PAGE_SIZE} / 每页条数须在1到{MAX_PAGE_SIZE}之间"
+            422,
+            gettext("参数page_size：每页条数须在1到%(max)d之间") % {"max": MAX_PAGE_SIZE}
+            + f" / page_size must be 1–{MAX_PAGE_SIZE}",
         )
     start = (page - 1) * page_size
     items = list(qs[start : start + page_size])
