@@ -1,0 +1,377 @@
+"""Who was on the roll on a date, and in which unit: counts reconstructed from the history.
+
+The rules (docs/decisions/0006-composition-as-of.md):
+
+* on the roll from the start date: the effective date of an accepted transfer in from another
+  province, else ``join_date``, else the day the archive was created;
+* off the roll from ``status_date`` when the status is not active; members whose history holds
+  a return to active (恢复会籍) are walked through their StatusChange rows instead;
+* the unit on a date is the current unit, walked back through accepted internal transfers
+  with ``effective_date`` after that date (the earliest one's ``from_unit``).
+
+Counting is one aggregate query grouped by the member's current unit, with one conditional
+count per column, followed by a correction for the few members the fast rule gets wrong on
+the columns' dates (moved, arrived from outside or reinstated after the earliest date).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Value, When
+from django.utils import timezone
+
+from grassroots.members.models import Member, MemberStatus, StatusChange, Transfer
+from grassroots.organizations.models import Unit
+
+ACTIVE = MemberStatus.ACTIVE
+MOVES = (Transfer.Kind.INTERNAL, Transfer.Kind.IN)
+_IN_LIST_LIMIT = 2000
+
+
+def years_before(day: datetime.date, years: int) -> datetime.date:
+    """The same calendar day ``years`` earlier (29 February falls back to the 28th)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
+def active_q(day: datetime.date) -> Q:
+    """The fast rule, on Member's own fields: joined by ``day`` and not yet left."""
+    started = Q(join_date__lte=day) | Q(join_date__isnull=True, created_at__date__lte=day)
+    return started & (Q(status=ACTIVE) | Q(status_date__gt=day))
+
+
+@dataclass(frozen=True)
+class Column:
+    """One figure to count: the members on the roll on ``day`` matching ``q``."""
+
+    key: str
+    day: datetime.date
+    q: Q = field(default_factory=Q)
+
+
+@dataclass
+class UnitTree:
+    """The units of one subtree, for rolling own-unit counts up to every ancestor."""
+
+    root: Unit
+    units: dict[int, Unit]
+
+    @classmethod
+    def of(cls, root: Unit) -> UnitTree:
+        units = {
+            u.pk: u
+            for u in Unit.objects.filter(path__startswith=root.path)
+            .select_related("kind")
+            .order_by("path")
+        }
+        return cls(root=root, units=units)
+
+    def children(self, unit_id: int) -> list[Unit]:
+        return [u for u in self.units.values() if u.parent_id == unit_id]
+
+    def rollup(self, own: dict[int, dict[str, int]]) -> dict[int, dict[str, int]]:
+        """Subtree totals: every unit is the sum of its own members and its children's totals."""
+        total: dict[int, dict[str, int]] = {uid: dict(own.get(uid, {})) for uid in self.units}
+        for unit in sorted(self.units.values(), key=lambda u: -u.depth):
+            if unit.pk == self.root.pk or unit.parent_id not in total:
+                continue
+            parent = total[unit.parent_id]
+            for key, value in total[unit.pk].items():
+                parent[key] = parent.get(key, 0) + value
+        return total
+
+
+@dataclass
+class _Timeline:
+    """What the correction needs to know about one member."""
+
+    unit_id: int
+    join: datetime.date | None
+    status: str
+    status_date: datetime.date | None
+    arrived: datetime.date | None = None
+    moves: list[tuple[datetime.date, int, int]] = field(default_factory=list)
+    changes: list[tuple[datetime.date, str, str]] | None = None  # only for reinstated
+
+    def fast_active(self, day: datetime.date) -> bool:
+        if self.join is None or self.join > day:
+            return False
+        return self.status == ACTIVE or (self.status_date is not None and self.status_date > day)
+
+    def start(self) -> datetime.date | None:
+        return self.arrived or self.join
+
+    def active(self, day: datetime.date) -> bool:
+        start = self.start()
+        if start is None or start > day:
+            return False
+        if self.changes is None:
+            return self.status == ACTIVE or (
+                self.status_date is not None and self.status_date > day
+            )
+        state = ACTIVE
+        for date, _from, to in self.changes:
+            if date > day:
+                break
+            state = to
+        return state == ACTIVE
+
+    def unit_on(self, day: datetime.date) -> int:
+        for date, from_unit, _to in self.moves:
+            if date > day:
+                return from_unit
+        return self.unit_id
+
+
+def _unit_filter(tree: UnitTree, prefix: str = "") -> Q:
+    if tree.root.parent_id is None:
+        return Q()
+    if len(tree.units) <= _IN_LIST_LIMIT:
+        return Q(**{f"{prefix}unit_id__in": list(tree.units)})
+    return Q(**{f"{prefix}unit__path__startswith": tree.root.path})
+
+
+def _flag(q: Q) -> Case | Value:
+    if not q:
+        return Value(1, output_field=IntegerField())
+    return Case(When(q, then=Value(1)), default=Value(0), output_field=IntegerField())
+
+
+def reinstated_q() -> Q:
+    """Members whose history holds a return to active (the fast rule cannot see it)."""
+    back = StatusChange.objects.filter(member=OuterRef("pk"), to_status=ACTIVE).exclude(
+        from_status=""
+    )
+    return Q(Exists(back))
+
+
+def timelines(member_ids: Iterable[int]) -> dict[int, _Timeline]:
+    """The history of a few members, read in three queries."""
+    ids = list(member_ids)
+    found: dict[int, _Timeline] = {}
+    for start in range(0, len(ids), 5000):
+        chunk = ids[start : start + 5000]
+        for row in Member.objects.filter(pk__in=chunk).values(
+            "pk", "unit_id", "join_date", "created_at", "status", "status_date"
+        ):
+            join = row["join_date"] or timezone.localtime(row["created_at"]).date()
+            found[row["pk"]] = _Timeline(
+                unit_id=row["unit_id"],
+                join=join,
+                status=row["status"],
+                status_date=row["status_date"],
+            )
+        transfers = (
+            Transfer.objects.filter(
+                member_id__in=chunk,
+                state=Transfer.State.ACCEPTED,
+                kind__in=MOVES,
+                effective_date__isnull=False,
+            )
+            .order_by("member_id", "effective_date", "id")
+            .values_list("member_id", "kind", "effective_date", "from_unit_id", "to_unit_id")
+        )
+        for member_id, kind, date, from_unit, to_unit in transfers:
+            line = found[member_id]
+            if kind == Transfer.Kind.IN:
+                line.arrived = line.arrived or date
+            elif from_unit is not None and to_unit is not None:
+                line.moves.append((date, from_unit, to_unit))
+        back = set(
+            StatusChange.objects.filter(member_id__in=chunk, to_status=ACTIVE)
+            .exclude(from_status="")
+            .values_list("member_id", flat=True)
+        )
+        if back:
+            history = (
+                StatusChange.objects.filter(member_id__in=back)
+                .exclude(from_status="")
+                .order_by("member_id", "date", "id")
+                .values_list("member_id", "date", "from_status", "to_status")
+            )
+            for member_id, date, from_status, to_status in history:
+                line = found[member_id]
+                if line.changes is None:
+                    line.changes = []
+                line.changes.append((date, from_status, to_status))
+    return found
+
+
+def _exceptions(tree: UnitTree, since: datetime.date) -> set[int]:
+    """Members the fast rule may misplace on a date after ``since``."""
+    path = tree.root.path
+    touching = Q(from_unit__path__startswith=path) | Q(to_unit__path__startswith=path)
+    touching |= Q(member__unit__path__startswith=path)
+    if tree.root.parent_id is None:
+        touching = Q()
+    moved = set(
+        Transfer.objects.filter(
+            touching, state=Transfer.State.ACCEPTED, kind__in=MOVES, effective_date__gt=since
+        ).values_list("member_id", flat=True)
+    )
+    back = StatusChange.objects.filter(to_status=ACTIVE, date__gt=since).exclude(from_status="")
+    if tree.root.parent_id is not None:
+        back = back.filter(member__unit__path__startswith=path)
+    return moved | set(back.values_list("member_id", flat=True))
+
+
+def count(
+    tree: UnitTree, columns: Sequence[Column], *, base: Q | None = None
+) -> dict[int, dict[str, int]]:
+    """Own-unit counts (members held directly by each unit) for every column."""
+    if not columns:
+        return {}
+    days = [c.day for c in columns]
+    first, last = min(days), max(days)
+    scope = _unit_filter(tree)
+    prefilter = (Q(join_date__lte=last) | Q(join_date__isnull=True)) & (
+        Q(status=ACTIVE) | Q(status_date__gt=first)
+    )
+    qs = Member.objects.filter(scope, prefilter)
+    if base is not None:
+        qs = qs.filter(base)
+    aggregates: dict[str, Any] = {c.key: Count("id", filter=active_q(c.day) & c.q) for c in columns}
+    own: dict[int, dict[str, int]] = defaultdict(dict)
+    for row in qs.order_by().values("unit_id").annotate(**aggregates):
+        own[row["unit_id"]] = {c.key: row[c.key] for c in columns}
+
+    special = _exceptions(tree, first)
+    if special:
+        lines = timelines(special)
+        flags: dict[int, dict[str, int]] = {}
+        ids = list(special)
+        for start in range(0, len(ids), 5000):
+            chunk = Member.objects.filter(pk__in=ids[start : start + 5000])
+            if base is not None:
+                chunk = chunk.filter(base)
+            for row in chunk.values("pk").annotate(**{c.key: _flag(c.q) for c in columns}):
+                flags[row["pk"]] = row
+        for member_id, row in flags.items():
+            line = lines[member_id]
+            for column in columns:
+                if not row[column.key]:
+                    continue
+                if line.fast_active(column.day) and line.unit_id in tree.units:
+                    bucket = own[line.unit_id]
+                    bucket[column.key] = bucket.get(column.key, 0) - 1
+                if line.active(column.day):
+                    unit_id = line.unit_on(column.day)
+                    if unit_id in tree.units:
+                        bucket = own[unit_id]
+                        bucket[column.key] = bucket.get(column.key, 0) + 1
+    return {uid: values for uid, values in own.items() if uid in tree.units}
+
+
+CHANGE_IN = ("admitted", "arrived", "moved_in", "returned")
+CHANGE_OUT = ("moved_out", "transferred_out", "deceased", "resigned", "expelled")
+_LEAVE_KEYS = {
+    MemberStatus.TRANSFERRED_OUT: "transferred_out",
+    MemberStatus.DECEASED: "deceased",
+    MemberStatus.RESIGNED: "resigned",
+    MemberStatus.EXPELLED: "expelled",
+}
+
+
+def _add(own: dict[int, dict[str, int]], unit_id: int | None, key: str, n: int = 1) -> None:
+    if unit_id is None:
+        return
+    bucket = own[unit_id]
+    bucket[key] = bucket.get(key, 0) + n
+
+
+def changes(tree: UnitTree, first: datetime.date, last: datetime.date) -> dict[int, dict[str, int]]:
+    """Own-unit flows between two dates inclusive, consistent with ``count``'s rules, so that
+    on the roll at ``first - 1 day`` + in - out = on the roll at ``last`` for every unit."""
+    own: dict[int, dict[str, int]] = defaultdict(dict)
+    scope = _unit_filter(tree)
+    arrived_in = Transfer.objects.filter(
+        member=OuterRef("pk"), kind=Transfer.Kind.IN, state=Transfer.State.ACCEPTED
+    )
+    joined = Q(join_date__range=(first, last)) | Q(
+        join_date__isnull=True, created_at__date__range=(first, last)
+    )
+    # Admissions, counted where the member was on the day they joined.
+    admitted = Member.objects.filter(scope, joined).filter(~Q(Exists(arrived_in)))
+    for row in admitted.order_by().values("unit_id").annotate(n=Count("id")):
+        _add(own, row["unit_id"], "admitted", row["n"])
+    moved_after_join = set(
+        Transfer.objects.filter(
+            state=Transfer.State.ACCEPTED,
+            kind=Transfer.Kind.INTERNAL,
+            member__join_date__range=(first, last),
+            effective_date__gt=F("member__join_date"),
+        ).values_list("member_id", flat=True)
+    )
+    if moved_after_join:
+        lines = timelines(moved_after_join)
+        for line in lines.values():
+            if line.arrived is not None or line.join is None:
+                continue
+            if line.unit_id in tree.units:
+                _add(own, line.unit_id, "admitted", -1)
+            _add(own, line.unit_on(line.join), "admitted")
+    # Transfers: from another province, and between units inside the province.
+    transfers = Transfer.objects.filter(
+        state=Transfer.State.ACCEPTED, effective_date__range=(first, last)
+    )
+    for row in (
+        transfers.filter(kind=Transfer.Kind.IN)
+        .order_by()
+        .values("to_unit_id")
+        .annotate(n=Count("id"))
+    ):
+        _add(own, row["to_unit_id"], "arrived", row["n"])
+    internal = transfers.filter(kind=Transfer.Kind.INTERNAL)
+    for row in internal.order_by().values("to_unit_id").annotate(n=Count("id")):
+        _add(own, row["to_unit_id"], "moved_in", row["n"])
+    for row in internal.order_by().values("from_unit_id").annotate(n=Count("id")):
+        _add(own, row["from_unit_id"], "moved_out", row["n"])
+    # Leaves: the member's current status, except for the reinstated (walked below).
+    leaves = (
+        Member.objects.filter(scope, status_date__range=(first, last))
+        .exclude(status=ACTIVE)
+        .filter(~reinstated_q())
+    )
+    for row in leaves.order_by().values("unit_id", "status").annotate(n=Count("id")):
+        _add(own, row["unit_id"], _LEAVE_KEYS[row["status"]], row["n"])
+    # A leave whose unit differs from the current one (moved after leaving) is rare.
+    odd = set(
+        Transfer.objects.filter(
+            state=Transfer.State.ACCEPTED,
+            kind=Transfer.Kind.INTERNAL,
+            member__status_date__range=(first, last),
+            effective_date__gt=F("member__status_date"),
+        )
+        .exclude(member__status=ACTIVE)
+        .values_list("member_id", flat=True)
+    )
+    reinstated = set(
+        StatusChange.objects.filter(to_status=ACTIVE)
+        .exclude(from_status="")
+        .values_list("member_id", flat=True)
+    )
+    for line in timelines(odd | reinstated).values():
+        if line.changes is None:
+            if line.status_date is None:
+                continue
+            key = _LEAVE_KEYS[line.status]
+            if line.unit_id in tree.units:
+                _add(own, line.unit_id, key, -1)
+            _add(own, line.unit_on(line.status_date), key)
+            continue
+        start = line.start()
+        for date, from_status, to_status in line.changes:
+            if not (first <= date <= last) or start is None or date < start:
+                continue
+            if to_status == ACTIVE and from_status != ACTIVE:
+                _add(own, line.unit_on(date), "returned")
+            elif from_status == ACTIVE and to_status != ACTIVE:
+                _add(own, line.unit_on(date), _LEAVE_KEYS[to_status])
+    return {uid: values for uid, values in own.items() if uid in tree.units}
