@@ -149,8 +149,17 @@ class ActivityKind(models.Model):
         return self.name
 
 
+def ancestor_paths(path: str) -> list[str]:
+    parts = [p for p in path.split("/") if p]
+    return ["".join(f"{p}/" for p in parts[: i + 1]) for i in range(len(parts))]
+
+
 class TrainingCourse(AuditedModel, ScopedModel):
-    """A course (骨干培训, 专题培训) made of sessions; mandatory for its unit's members."""
+    """A course (骨干培训, 专题培训) made of sessions; mandatory for its unit's members.
+
+    Seen from above (the organizer's subtree) and from below (the units whose members must
+    attend), like a notice.
+    """
 
     unit = models.ForeignKey(
         Unit, on_delete=models.CASCADE, related_name="courses", verbose_name=_("主办组织")
@@ -168,6 +177,10 @@ class TrainingCourse(AuditedModel, ScopedModel):
 
     def __str__(self) -> str:
         return f"{self.year} {self.title}"
+
+    @classmethod
+    def scope_q(cls, path: str) -> Q:
+        return Q(unit__path__startswith=path) | Q(unit__path__in=ancestor_paths(path))
 
 
 class Activity(AuditedModel, ScopedModel):
