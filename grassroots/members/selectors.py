@@ -6,11 +6,11 @@ import re
 import unicodedata
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from grassroots.core import pinyin
 from grassroots.core.sensitive import keyed_hash
-from grassroots.members.models import Member, NameKey
+from grassroots.members.models import Member, MemberStatus, NameKey
 from grassroots.organizations.models import Unit
 
 _TAIL = re.compile(r"^[0-9]{3}[0-9X]$")
@@ -50,3 +50,15 @@ def members_in_unit(
     if include_descendants:
         return qs.filter(unit__path__startswith=unit.path)
     return qs.filter(unit=unit)
+
+
+def active_member_counts_by_unit(user: Any) -> dict[int, int]:
+    """{unit id: active members held directly by the unit}, one grouped query inside scope."""
+    rows = (
+        members_visible(user)
+        .filter(status=MemberStatus.ACTIVE)
+        .order_by()
+        .values("unit_id")
+        .annotate(n=Count("id"))
+    )
+    return {row["unit_id"]: row["n"] for row in rows}
