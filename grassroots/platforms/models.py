@@ -1,1 +1,0 @@
-"""Proposals, information pieces, theory research and social service."""

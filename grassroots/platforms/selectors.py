@@ -1,0 +1,650 @@
+"""Platform reads, scoped to the acting user: lists and search, yearly statistics, contributions."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.utils.translation import gettext as _
+
+from grassroots.members.models import Member
+from grassroots.organizations.models import Unit
+from grassroots.platforms.models import (
+    InformationAuthor,
+    InformationPiece,
+    InformationQuota,
+    InformationStatus,
+    LeaderInstruction,
+    Proposal,
+    ProposalAuthor,
+    ProposalStatus,
+    ResearchAward,
+    ResearchMember,
+    ResearchOutput,
+    ResearchStatus,
+    ResearchTopic,
+    ServiceProject,
+    ServiceStatus,
+    ServiceVolunteer,
+)
+
+# ---------------------------------------------------------------- lists and search
+
+
+def _author_match(author_model: Any, link: str, q: str) -> Exists:
+    return Exists(
+        author_model.objects.filter(**{link: OuterRef("pk")}).filter(
+            Q(member__name__contains=q) | Q(author_unit__name__contains=q)
+        )
+    )
+
+
+def _common_filters(
+    qs: QuerySet, *, year: int | None, status: str | None, unit: Unit | None
+) -> QuerySet:
+    if year:
+        qs = qs.filter(year=year)
+    if status:
+        qs = qs.filter(status=status)
+    if unit is not None:
+        qs = qs.filter(unit__path__startswith=unit.path)
+    return qs
+
+
+def proposals_list(
+    *,
+    user: Any,
+    year: int | None = None,
+    status: str | None = None,
+    kind: str | None = None,
+    unit: Unit | None = None,
+    q: str = "",
+) -> QuerySet[Proposal]:
+    """Search by title, text, reference code, author name or author unit."""
+    qs = _common_filters(
+        Proposal.objects.visible_to(user),
+        year=year,
+        status=status,
+        unit=unit,  # type: ignore[attr-defined]
+    )
+    if kind:
+        qs = qs.filter(kind__code=kind)
+    q = (q or "").strip()
+    if q:
+        qs = qs.filter(
+            Q(title__contains=q)
+            | Q(body__contains=q)
+            | Q(reference_code__iexact=q)
+            | _author_match(ProposalAuthor, "proposal", q)
+        )
+    return qs.select_related("unit", "kind").order_by("-year", "-id")
+
+
+def information_list(
+    *,
+    user: Any,
+    year: int | None = None,
+    status: str | None = None,
+    unit: Unit | None = None,
+    q: str = "",
+) -> QuerySet[InformationPiece]:
+    qs = _common_filters(
+        InformationPiece.objects.visible_to(user),
+        year=year,
+        status=status,
+        unit=unit,  # type: ignore[attr-defined]
+    )
+    q = (q or "").strip()
+    if q:
+        qs = qs.filter(
+            Q(title__contains=q)
+            | Q(body__contains=q)
+            | Q(adoptions__outlet__contains=q)
+            | _author_match(InformationAuthor, "piece", q)
+        ).distinct()
+    return qs.select_related("unit").order_by("-year", "-id")
+
+
+def research_list(
+    *,
+    user: Any,
+    year: int | None = None,
+    status: str | None = None,
+    unit: Unit | None = None,
+    q: str = "",
+) -> QuerySet[ResearchTopic]:
+    qs = _common_filters(
+        ResearchTopic.objects.visible_to(user),
+        year=year,
+        status=status,
+        unit=unit,  # type: ignore[attr-defined]
+    )
+    q = (q or "").strip()
+    if q:
+        members = ResearchMember.objects.filter(topic=OuterRef("pk"), member__name__contains=q)
+        qs = qs.filter(
+            Q(title__contains=q) | Q(summary__contains=q) | Q(source__contains=q) | Exists(members)
+        )
+    return qs.select_related("unit", "lead").order_by("-year", "-id")
+
+
+def service_list(
+    *,
+    user: Any,
+    year: int | None = None,
+    status: str | None = None,
+    kind: str | None = None,
+    unit: Unit | None = None,
+    q: str = "",
+) -> QuerySet[ServiceProject]:
+    qs = _common_filters(
+        ServiceProject.objects.visible_to(user),
+        year=year,
+        status=status,
+        unit=unit,  # type: ignore[attr-defined]
+    )
+    if kind:
+        qs = qs.filter(kind__code=kind)
+    q = (q or "").strip()
+    if q:
+        volunteers = ServiceVolunteer.objects.filter(
+            project=OuterRef("pk"), member__name__contains=q
+        )
+        qs = qs.filter(
+            Q(title__contains=q)
+            | Q(description__contains=q)
+            | Q(location__contains=q)
+            | Exists(volunteers)
+        )
+    return qs.select_related("unit", "kind").order_by("-start_date", "-id")
+
+
+# ---------------------------------------------------------------- yearly statistics
+
+PROPOSAL_METRICS = (
+    "proposals_submitted",
+    "proposals_received",
+    "proposals_selected",
+    "proposals_forwarded",
+    "proposals_filed",
+    "proposals_adopted",
+    "proposals_instructed",
+)
+INFORMATION_METRICS = ("information_submitted", "information_adopted", "information_points")
+RESEARCH_METRICS = (
+    "research_topics",
+    "research_approved",
+    "research_concluded",
+    "research_outputs",
+    "research_awards",
+)
+SERVICE_METRICS = (
+    "service_projects",
+    "service_volunteers",
+    "service_hours",
+    "service_beneficiaries",
+    "service_funds",
+    "service_materials",
+)
+METRICS = PROPOSAL_METRICS + INFORMATION_METRICS + RESEARCH_METRICS + SERVICE_METRICS
+METRIC_LABELS = {
+    "proposals_submitted": _("提案提交"),
+    "proposals_received": _("提案收件"),
+    "proposals_selected": _("提案采用"),
+    "proposals_forwarded": _("提案报送"),
+    "proposals_filed": _("提案立案"),
+    "proposals_adopted": _("提案被采纳"),
+    "proposals_instructed": _("获领导批示提案"),
+    "information_submitted": _("信息报送"),
+    "information_adopted": _("信息采用"),
+    "information_points": _("信息积分"),
+    "research_topics": _("研究课题"),
+    "research_approved": _("课题立项"),
+    "research_concluded": _("课题结题"),
+    "research_outputs": _("研究成果"),
+    "research_awards": _("研究获奖"),
+    "service_projects": _("社会服务项目"),
+    "service_volunteers": _("志愿者人次"),
+    "service_hours": _("志愿服务时长"),
+    "service_beneficiaries": _("受益人数"),
+    "service_funds": _("资金（元）"),
+    "service_materials": _("物资折价（元）"),
+}
+
+SUBMITTED = ~Q(status__in=[ProposalStatus.DRAFT, ProposalStatus.WITHDRAWN])
+
+
+def _merge(target: dict[int, dict[str, Any]], rows: Iterable[Any], key: str) -> None:
+    for row in rows:
+        unit_id = row.pop(key)
+        bucket = target[unit_id]
+        for name, value in row.items():
+            bucket[name] = bucket.get(name, 0) + (value or 0)
+
+
+def statistics_by_unit(*, user: Any, year: int) -> dict[int, dict[str, Any]]:
+    """{unit id: {metric: value}} for records owned directly by each unit, one grouped query
+    per table (nine in all), every one inside the user's scope."""
+    own: dict[int, dict[str, Any]] = defaultdict(dict)
+    proposals = Proposal.objects.visible_to(user).filter(year=year)  # type: ignore[attr-defined]
+    _merge(
+        own,
+        proposals.order_by()
+        .values("unit_id")
+        .annotate(
+            proposals_submitted=Count("id", filter=SUBMITTED),
+            proposals_received=Count("id", filter=Q(reference_code__isnull=False)),
+            proposals_selected=Count("id", filter=Q(selected_at__isnull=False)),
+            proposals_forwarded=Count("id", filter=Q(forwarded_on__isnull=False)),
+            proposals_filed=Count("id", filter=Q(filed_as_case=True)),
+            proposals_adopted=Count("id", filter=Q(adopted=True)),
+        ),
+        "unit_id",
+    )
+    instructed = (
+        LeaderInstruction.objects.visible_to(user)  # type: ignore[attr-defined]
+        .filter(proposal__year=year)
+        .order_by()
+        .values("proposal__unit_id")
+        .annotate(proposals_instructed=Count("proposal_id", distinct=True))
+    )
+    _merge(own, instructed, "proposal__unit_id")
+    pieces = InformationPiece.objects.visible_to(user).filter(year=year)  # type: ignore[attr-defined]
+    _merge(
+        own,
+        pieces.order_by()
+        .values("unit_id")
+        .annotate(
+            information_submitted=Count("id", filter=~Q(status=InformationStatus.WITHDRAWN)),
+            information_adopted=Count("id", filter=Q(status=InformationStatus.ADOPTED)),
+            information_points=Sum("points"),
+        ),
+        "unit_id",
+    )
+    topics = ResearchTopic.objects.visible_to(user).filter(year=year)  # type: ignore[attr-defined]
+    _merge(
+        own,
+        topics.order_by()
+        .values("unit_id")
+        .annotate(
+            research_topics=Count("id", filter=~Q(status=ResearchStatus.CANCELLED)),
+            research_approved=Count("id", filter=Q(approved_on__isnull=False)),
+            research_concluded=Count("id", filter=Q(status=ResearchStatus.CONCLUDED)),
+        ),
+        "unit_id",
+    )
+    # Outputs and awards carry their own dates (a topic runs over years); undated outputs
+    # count in their topic's year.
+    start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    outputs = ResearchOutput.objects.visible_to(user).filter(  # type: ignore[attr-defined]
+        Q(published_on__range=(start, end)) | Q(published_on__isnull=True, topic__year=year)
+    )
+    _merge(
+        own,
+        outputs.order_by().values("topic__unit_id").annotate(research_outputs=Count("id")),
+        "topic__unit_id",
+    )
+    awards = ResearchAward.objects.visible_to(user).filter(awarded_on__range=(start, end))  # type: ignore[attr-defined]
+    _merge(
+        own,
+        awards.order_by().values("topic__unit_id").annotate(research_awards=Count("id")),
+        "topic__unit_id",
+    )
+    projects = (
+        ServiceProject.objects.visible_to(user)
+        .filter(year=year)
+        .exclude(  # type: ignore[attr-defined]
+            status=ServiceStatus.CANCELLED
+        )
+    )
+    _merge(
+        own,
+        projects.order_by()
+        .values("unit_id")
+        .annotate(
+            service_projects=Count("id"),
+            service_beneficiaries=Sum("beneficiaries"),
+            service_funds=Sum("funds"),
+            service_materials=Sum("materials_value"),
+        ),
+        "unit_id",
+    )
+    volunteers = (
+        ServiceVolunteer.objects.visible_to(user)  # type: ignore[attr-defined]
+        .filter(project__year=year)
+        .exclude(project__status=ServiceStatus.CANCELLED)
+        .order_by()
+        .values("project__unit_id")
+        .annotate(service_volunteers=Count("id"), service_hours=Sum("hours"))
+    )
+    _merge(own, volunteers, "project__unit_id")
+    return own
+
+
+def _zero() -> dict[str, Any]:
+    return dict.fromkeys(METRICS, 0)
+
+
+@dataclass
+class UnitStatistics:
+    unit: Unit
+    own: dict[str, Any] = field(default_factory=_zero)
+    total: dict[str, Any] = field(default_factory=_zero)
+
+
+def platform_statistics(*, user: Any, year: int) -> list[UnitStatistics]:
+    """Every unit the user can see, with its own records' figures and its subtree's totals."""
+    own = statistics_by_unit(user=user, year=year)
+    units = list(
+        Unit.objects.visible_to(user).order_by("path")  # type: ignore[attr-defined]
+    )
+    rows = {u.path: UnitStatistics(unit=u) for u in units}
+    by_id = {u.pk: u for u in units}
+    for unit_id, values in own.items():
+        unit = by_id.get(unit_id)
+        if unit is None:
+            continue
+        rows[unit.path].own.update(values)
+        for path in unit.ancestor_paths():
+            row = rows.get(path)
+            if row is None:
+                continue
+            for name, value in values.items():
+                row.total[name] = row.total.get(name, 0) + value
+    return list(rows.values())
+
+
+def statistics_totals(*, user: Any, year: int) -> dict[str, Any]:
+    """The figures for everything the user can see (the top of the table)."""
+    totals = _zero()
+    for values in statistics_by_unit(user=user, year=year).values():
+        for name, value in values.items():
+            totals[name] += value
+    return totals
+
+
+@dataclass
+class MemberStatistics:
+    member_id: int
+    name: str = ""
+    unit_name: str = ""
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+MEMBER_METRICS = (
+    "proposals_submitted",
+    "proposals_first_author",
+    "proposals_adopted",
+    "information_submitted",
+    "information_adopted",
+    "information_points",
+    "research_topics",
+    "research_led",
+    "service_projects",
+    "service_hours",
+)
+
+
+def member_statistics(*, user: Any, year: int, unit: Unit | None = None) -> list[MemberStatistics]:
+    """Per member: contributions to records the user can see, for members the user can see."""
+    members = Member.objects.visible_to(user)  # type: ignore[attr-defined]
+    if unit is not None:
+        members = members.filter(unit__path__startswith=unit.path)
+    values: dict[int, dict[str, Any]] = defaultdict(dict)
+    proposals = Proposal.objects.visible_to(user).filter(year=year).filter(SUBMITTED)  # type: ignore[attr-defined]
+    _merge(
+        values,
+        ProposalAuthor.objects.filter(proposal__in=proposals, member__in=members)
+        .order_by()
+        .values("member_id")
+        .annotate(
+            proposals_submitted=Count("proposal_id", distinct=True),
+            proposals_first_author=Count("proposal_id", filter=Q(order=1), distinct=True),
+            proposals_adopted=Count("proposal_id", filter=Q(proposal__adopted=True), distinct=True),
+        ),
+        "member_id",
+    )
+    pieces = (
+        InformationPiece.objects.visible_to(user)
+        .filter(year=year)
+        .exclude(  # type: ignore[attr-defined]
+            status=InformationStatus.WITHDRAWN
+        )
+    )
+    _merge(
+        values,
+        InformationAuthor.objects.filter(piece__in=pieces, member__in=members)
+        .order_by()
+        .values("member_id")
+        .annotate(
+            information_submitted=Count("piece_id", distinct=True),
+            information_adopted=Count(
+                "piece_id", filter=Q(piece__status=InformationStatus.ADOPTED), distinct=True
+            ),
+            information_points=Sum("piece__points", filter=Q(order=1)),
+        ),
+        "member_id",
+    )
+    topics = (
+        ResearchTopic.objects.visible_to(user)
+        .filter(year=year)
+        .exclude(  # type: ignore[attr-defined]
+            status=ResearchStatus.CANCELLED
+        )
+    )
+    _merge(
+        values,
+        ResearchMember.objects.filter(topic__in=topics, member__in=members)
+        .order_by()
+        .values("member_id")
+        .annotate(
+            research_topics=Count("topic_id", distinct=True),
+            research_led=Count("topic_id", filter=Q(is_lead=True), distinct=True),
+        ),
+        "member_id",
+    )
+    projects = (
+        ServiceProject.objects.visible_to(user)
+        .filter(year=year)
+        .exclude(  # type: ignore[attr-defined]
+            status=ServiceStatus.CANCELLED
+        )
+    )
+    _merge(
+        values,
+        ServiceVolunteer.objects.filter(project__in=projects, member__in=members)
+        .order_by()
+        .values("member_id")
+        .annotate(service_projects=Count("project_id", distinct=True), service_hours=Sum("hours")),
+        "member_id",
+    )
+    names: dict[int, dict[str, Any]] = {
+        m["pk"]: dict(m)
+        for m in Member.objects.filter(pk__in=list(values)).values("pk", "name", "unit__name")
+    }
+    out = []
+    for member_id, metrics in values.items():
+        info = names.get(member_id, {})
+        out.append(
+            MemberStatistics(
+                member_id=member_id,
+                name=info.get("name", ""),
+                unit_name=info.get("unit__name", ""),
+                values={**dict.fromkeys(MEMBER_METRICS, 0), **metrics},
+            )
+        )
+    out.sort(key=lambda r: (r.unit_name, r.name, r.member_id))
+    return out
+
+
+# ---------------------------------------------------------------- information quotas
+
+
+@dataclass
+class QuotaProgress:
+    quota: InformationQuota
+    adopted: int
+    points: Decimal
+
+    @property
+    def adopted_ratio(self) -> float | None:
+        target = self.quota.target_adopted
+        return round(self.adopted / target, 4) if target else None
+
+    @property
+    def points_ratio(self) -> float | None:
+        target = self.quota.target_points
+        return round(float(self.points / target), 4) if target else None
+
+
+def information_quota_progress(*, user: Any, year: int) -> list[QuotaProgress]:
+    """Each visible quota with what its unit's subtree has had adopted this year."""
+    quotas = list(
+        InformationQuota.objects.visible_to(user).filter(year=year).select_related("unit")  # type: ignore[attr-defined]
+    )
+    if not quotas:
+        return []
+    # The quota's unit may sit above the user's scope only if the user is superuser; the
+    # per-unit figures are taken without the user's scope so that a branch officer sees the
+    # same progress for their own branch quota as the province does.
+    rows = (
+        InformationPiece.objects.filter(year=year, status=InformationStatus.ADOPTED)
+        .filter(Q.create([("unit__path__startswith", q.unit.path) for q in quotas], connector=Q.OR))
+        .order_by()
+        .values("unit__path")
+        .annotate(n=Count("id"), p=Sum("points"))
+    )
+    per_path = [(r["unit__path"], r["n"], r["p"] or Decimal(0)) for r in rows]
+    out = []
+    for quota in quotas:
+        adopted, points = 0, Decimal(0)
+        for path, n, p in per_path:
+            if path.startswith(quota.unit.path):
+                adopted += n
+                points += p
+        out.append(QuotaProgress(quota=quota, adopted=adopted, points=points))
+    return out
+
+
+# ---------------------------------------------------------------- a member's contributions
+
+
+@dataclass
+class Contribution:
+    platform: str  # proposal, information, research, service
+    platform_label: str
+    object_id: int
+    title: str
+    role: str
+    status: str
+    date: datetime.date | None
+    reference_code: str = ""
+    adopted: bool = False
+    level: str = ""
+    points: Decimal = Decimal(0)
+    hours: Decimal = Decimal(0)
+    unit_name: str = ""
+
+
+def _day(value: datetime.datetime | datetime.date | None) -> datetime.date | None:
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    return value
+
+
+def member_contributions(member: Member, year: int) -> list[Contribution]:
+    """Everything credited to the member in the year, on all four platforms.
+
+    The caller has already decided the member is theirs to see (the portal shows a member
+    their own list; the performance archive reads members in scope). Records owned by other
+    units are listed because the member is credited on them.
+    """
+    out: list[Contribution] = []
+    for author in (
+        ProposalAuthor.objects.filter(member=member, proposal__year=year)
+        .exclude(proposal__status__in=[ProposalStatus.DRAFT, ProposalStatus.WITHDRAWN])
+        .select_related("proposal", "proposal__kind", "proposal__adoption_level", "proposal__unit")
+    ):
+        p = author.proposal
+        out.append(
+            Contribution(
+                platform="proposal",
+                platform_label=str(p.kind.name),
+                object_id=p.pk,
+                title=p.title,
+                role=_("第%(n)d作者") % {"n": author.order},
+                status=p.get_status_display(),
+                date=_day(p.submitted_at),
+                reference_code=p.reference_code or "",
+                adopted=p.adopted,
+                level=p.adoption_level.name if p.adoption_level else "",
+                unit_name=p.unit.name,
+            )
+        )
+    for info_author in (
+        InformationAuthor.objects.filter(member=member, piece__year=year)
+        .exclude(piece__status=InformationStatus.WITHDRAWN)
+        .select_related("piece", "piece__unit")
+        .prefetch_related("piece__adoptions__level")
+    ):
+        piece = info_author.piece
+        levels = sorted({a.level.name for a in piece.adoptions.all()})
+        out.append(
+            Contribution(
+                platform="information",
+                platform_label=_("宣传信息"),
+                object_id=piece.pk,
+                title=piece.title,
+                role=_("第%(n)d作者") % {"n": info_author.order},
+                status=piece.get_status_display(),
+                date=piece.submitted_on,
+                adopted=piece.status == InformationStatus.ADOPTED,
+                level="、".join(levels),
+                points=piece.points if info_author.order == 1 else Decimal(0),
+                unit_name=piece.unit.name,
+            )
+        )
+    for row in (
+        ResearchMember.objects.filter(member=member, topic__year=year)
+        .exclude(topic__status=ResearchStatus.CANCELLED)
+        .select_related("topic", "topic__unit")
+    ):
+        topic = row.topic
+        out.append(
+            Contribution(
+                platform="research",
+                platform_label=_("理论研究"),
+                object_id=topic.pk,
+                title=topic.title,
+                role=_("课题负责人") if row.is_lead else _("课题组成员"),
+                status=topic.get_status_display(),
+                date=topic.approved_on,
+                unit_name=topic.unit.name,
+            )
+        )
+    for volunteer in (
+        ServiceVolunteer.objects.filter(member=member, project__year=year)
+        .exclude(project__status=ServiceStatus.CANCELLED)
+        .select_related("project", "project__kind", "project__unit")
+    ):
+        project = volunteer.project
+        out.append(
+            Contribution(
+                platform="service",
+                platform_label=str(project.kind.name),
+                object_id=project.pk,
+                title=project.title,
+                role=volunteer.role or _("志愿者"),
+                status=project.get_status_display(),
+                date=project.start_date,
+                hours=volunteer.hours,
+                unit_name=project.unit.name,
+            )
+        )
+    out.sort(key=lambda c: (c.date or datetime.date(year, 12, 31), c.platform, c.object_id))
+    return out
