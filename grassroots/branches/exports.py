@@ -117,8 +117,9 @@ def signin_sheet_xlsx(*, activity: Activity, user: Any) -> bytes:
         sheet.write(line, col, text, head)
     for i, (name, unit, note) in enumerate(rows, 1):
         sheet.set_row(line + i, 28)
-        for col, text in enumerate([i, name, unit, "", note]):
-            sheet.write(line + i, col, text, cell)
+        values: list[Any] = [i, name, unit, "", note]
+        for col, value in enumerate(values):
+            sheet.write(line + i, col, value, cell)
     sheet.set_column(0, 0, 6)
     sheet.set_column(1, 1, 14)
     sheet.set_column(2, 2, 24)

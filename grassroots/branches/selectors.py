@@ -44,7 +44,7 @@ def attendance_visible(user: Any, activity: Activity | None = None) -> QuerySet[
 class FiveIzations:
     unit: Unit
     year: int
-    fundings: list[Funding]
+    fundings: list[Any]
     budget: Decimal
     spent: Decimal
     venue: Venue | None
@@ -163,10 +163,10 @@ def units_behind_cadence(
 ) -> list[CadenceFlag]:
     """Units whose last activity of a kind is older than the cadence they set (two queries)."""
     today = today or timezone.localdate()
-    cadences = Cadence.objects.visible_to(user).select_related("unit", "kind")  # type: ignore[attr-defined]
+    qs = Cadence.objects.visible_to(user).select_related("unit", "kind")  # type: ignore[attr-defined]
     if unit is not None:
-        cadences = cadences.filter(unit=unit)
-    cadences = list(cadences)
+        qs = qs.filter(unit=unit)
+    cadences: list[Cadence] = list(qs)
     if not cadences:
         return []
     last = {
@@ -194,7 +194,7 @@ def units_behind_cadence(
 def training_hours_by_member(*, user: Any, year: int, unit: Unit | None = None) -> QuerySet[Member]:
     """Members in scope annotated with ``training_hours`` (training kinds) for the year."""
     start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
-    qs = Member.objects.visible_to(user).filter(status=MemberStatus.ACTIVE)  # type: ignore[attr-defined]
+    qs: QuerySet[Member] = Member.objects.visible_to(user).filter(status=MemberStatus.ACTIVE)  # type: ignore[attr-defined]
     if unit is not None:
         qs = qs.filter(unit__path__startswith=unit.path)
     attended = Q(
