@@ -10,6 +10,7 @@ import xlsxwriter
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from grassroots.core import audit
 from grassroots.core.models import AuditEvent
@@ -160,7 +161,7 @@ def _service_rows(qs: Any) -> tuple[list[str], Callable[[ServiceProject], list[A
     return header, row
 
 
-PLATFORMS: dict[str, tuple[Any, Any, list[str], str]] = {
+PLATFORMS: dict[str, tuple[Any, Any, list[str], Any]] = {
     # name: (selector, row builder, prefetches, sheet title)
     "proposals": (
         selectors.proposals_list,
@@ -170,25 +171,25 @@ PLATFORMS: dict[str, tuple[Any, Any, list[str], str]] = {
             "authors__author_unit",
             "instructions__level",
         ],
-        "提案",
+        _lazy("提案"),
     ),
     "information": (
         selectors.information_list,
         _information_rows,
         ["authors__member", "authors__author_unit", "adoptions__level"],
-        "宣传信息",
+        _lazy("宣传信息"),
     ),
     "research": (
         selectors.research_list,
         _research_rows,
         ["members__member", "outputs", "awards__level"],
-        "理论研究",
+        _lazy("理论研究"),
     ),
     "service": (
         selectors.service_list,
         _service_rows,
         ["partner_units__unit", "volunteers"],
-        "社会服务",
+        _lazy("社会服务"),
     ),
 }
 
@@ -205,7 +206,7 @@ def platform_export_xlsx(
     header, row = builder(qs)
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True})
-    ws = book.add_worksheet(_(sheet))
+    ws = book.add_worksheet(str(sheet))
     bold = book.add_format({"bold": True})
     ws.write_row(0, 0, header, bold)
     count = 0
@@ -218,7 +219,7 @@ def platform_export_xlsx(
     audit.record(
         AuditEvent.Action.EXPORT,
         object_type=f"platforms.{platform}",
-        object_repr=_("%(s)s导出") % {"s": _(sheet)},
+        object_repr=_("%(s)s导出") % {"s": sheet},
         extra={"filter": shown, "rows": count, "format": "xlsx"},
     )
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")

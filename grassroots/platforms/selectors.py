@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from grassroots.members.models import Member
 from grassroots.organizations.models import Unit
@@ -193,27 +194,27 @@ SERVICE_METRICS = (
 )
 METRICS = PROPOSAL_METRICS + INFORMATION_METRICS + RESEARCH_METRICS + SERVICE_METRICS
 METRIC_LABELS = {
-    "proposals_submitted": _("提案提交"),
-    "proposals_received": _("提案收件"),
-    "proposals_selected": _("提案采用"),
-    "proposals_forwarded": _("提案报送"),
-    "proposals_filed": _("提案立案"),
-    "proposals_adopted": _("提案被采纳"),
-    "proposals_instructed": _("获领导批示提案"),
-    "information_submitted": _("信息报送"),
-    "information_adopted": _("信息采用"),
-    "information_points": _("信息积分"),
-    "research_topics": _("研究课题"),
-    "research_approved": _("课题立项"),
-    "research_concluded": _("课题结题"),
-    "research_outputs": _("研究成果"),
-    "research_awards": _("研究获奖"),
-    "service_projects": _("社会服务项目"),
-    "service_volunteers": _("志愿者人次"),
-    "service_hours": _("志愿服务时长"),
-    "service_beneficiaries": _("受益人数"),
-    "service_funds": _("资金（元）"),
-    "service_materials": _("物资折价（元）"),
+    "proposals_submitted": _lazy("提案提交"),
+    "proposals_received": _lazy("提案收件"),
+    "proposals_selected": _lazy("提案采用"),
+    "proposals_forwarded": _lazy("提案报送"),
+    "proposals_filed": _lazy("提案立案"),
+    "proposals_adopted": _lazy("提案被采纳"),
+    "proposals_instructed": _lazy("获领导批示提案"),
+    "information_submitted": _lazy("信息报送"),
+    "information_adopted": _lazy("信息采用"),
+    "information_points": _lazy("信息积分"),
+    "research_topics": _lazy("研究课题"),
+    "research_approved": _lazy("课题立项"),
+    "research_concluded": _lazy("课题结题"),
+    "research_outputs": _lazy("研究成果"),
+    "research_awards": _lazy("研究获奖"),
+    "service_projects": _lazy("社会服务项目"),
+    "service_volunteers": _lazy("志愿者人次"),
+    "service_hours": _lazy("志愿服务时长"),
+    "service_beneficiaries": _lazy("受益人数"),
+    "service_funds": _lazy("资金（元）"),
+    "service_materials": _lazy("物资折价（元）"),
 }
 
 SUBMITTED = ~Q(status__in=[ProposalStatus.DRAFT, ProposalStatus.WITHDRAWN])
@@ -529,6 +530,16 @@ def information_quota_progress(*, user: Any, year: int) -> list[QuotaProgress]:
                 points += p
         out.append(QuotaProgress(quota=quota, adopted=adopted, points=points))
     return out
+
+
+def quota_progress_of(quota: InformationQuota) -> QuotaProgress:
+    """One quota's progress (the caller already sees the quota, hence its unit's subtree)."""
+    row = InformationPiece.objects.filter(
+        year=quota.year,
+        status=InformationStatus.ADOPTED,
+        unit__path__startswith=quota.unit.path,
+    ).aggregate(n=Count("id"), p=Sum("points"))
+    return QuotaProgress(quota=quota, adopted=row["n"] or 0, points=row["p"] or Decimal(0))
 
 
 # ---------------------------------------------------------------- a member's contributions

@@ -73,13 +73,9 @@ def is_author(actor: Any, member_ids: Iterable[int | None]) -> bool:
 def credits_from(
     *, members: Sequence[Member | int] = (), units: Sequence[Unit | int] = ()
 ) -> list[Credit]:
-    """Members first (in order), then units; ids are resolved here so callers stay thin."""
+    """Units first (a unit that signs is the first author), then members in order; ids are
+    resolved here so that callers stay thin."""
     out: list[Credit] = []
-    for index, item in enumerate(members, 1):
-        member = item if isinstance(item, Member) else Member.objects.filter(pk=int(item)).first()
-        if member is None:
-            raise ValidationError({"authors": _("第%(n)d位作者：会员不存在") % {"n": index}})
-        out.append(Credit(member=member))
     for index, unit_item in enumerate(units, 1):
         unit = (
             unit_item if isinstance(unit_item, Unit) else Unit.objects.filter(pk=unit_item).first()
@@ -87,6 +83,25 @@ def credits_from(
         if unit is None:
             raise ValidationError({"authors": _("第%(n)d个署名组织不存在") % {"n": index}})
         out.append(Credit(unit=unit))
+    for index, item in enumerate(members, 1):
+        member = item if isinstance(item, Member) else Member.objects.filter(pk=int(item)).first()
+        if member is None:
+            raise ValidationError({"authors": _("第%(n)d位作者：会员不存在") % {"n": index}})
+        out.append(Credit(member=member))
+    return out
+
+
+def credits_from_numbers(*, numbers: str, unit: Unit | None = None) -> list[Credit]:
+    """The console's entry: member numbers (会员编号) in signing order, comma separated."""
+    out: list[Credit] = [Credit(unit=unit)] if unit is not None else []
+    parts = [p.strip() for p in numbers.replace("，", ",").replace("、", ",").split(",")]
+    for index, number in enumerate([p for p in parts if p], 1):
+        member = Member.objects.select_related("unit").filter(member_number=number).first()
+        if member is None:
+            raise ValidationError(
+                {"authors": _("第%(n)d个会员编号“%(v)s”不存在") % {"n": index, "v": number}}
+            )
+        out.append(Credit(member=member))
     return out
 
 
@@ -129,7 +144,7 @@ def validate_credits(*, actor: Any, credits: Sequence[Credit], field: str = "aut
 
 
 def check_transition(
-    *, label: str, status: str, allowed: Iterable[str], action: str, labels: dict[str, str]
+    *, label: str, status: str, allowed: Iterable[str], action: str, labels: dict[str, Any]
 ) -> None:
     """No skipping: an action is allowed only from the states listed for it."""
     allowed = list(allowed)

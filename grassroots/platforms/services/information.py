@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from grassroots.organizations.models import Unit
 from grassroots.platforms.models import (
@@ -36,7 +37,7 @@ from grassroots.platforms.services.common import (
 
 S = InformationStatus
 CHANGE = "platforms.change_informationpiece"
-LABELS: dict[str, str] = {str(k): str(v) for k, v in S.choices}
+LABELS: dict[str, Any] = dict(S.choices)
 ALLOWED: dict[str, tuple[str, ...]] = {
     "update": (S.SUBMITTED,),
     "edit": (S.SUBMITTED,),
@@ -45,11 +46,11 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "withdraw": (S.SUBMITTED,),
 }
 ACTION_LABELS = {
-    "update": _("修改"),
-    "edit": _("编辑"),
-    "adopt": _("登记采用/刊发"),
-    "reject": _("标记未采用"),
-    "withdraw": _("撤回"),
+    "update": _lazy("修改"),
+    "edit": _lazy("编辑"),
+    "adopt": _lazy("登记采用/刊发"),
+    "reject": _lazy("标记未采用"),
+    "withdraw": _lazy("撤回"),
 }
 
 

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from grassroots.accounts.models import User
 from grassroots.core import sequences
@@ -41,7 +42,7 @@ from grassroots.platforms.services.common import (
 
 S = ProposalStatus
 CHANGE = "platforms.change_proposal"
-LABELS: dict[str, str] = {str(k): str(v) for k, v in S.choices}
+LABELS: dict[str, Any] = dict(S.choices)
 
 # action -> states it may start from (the target state is set by the service itself).
 ALLOWED: dict[str, tuple[str, ...]] = {
@@ -60,19 +61,19 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "archive": (S.CONCLUDED, S.MERGED),
 }
 ACTION_LABELS = {
-    "update": _("修改"),
-    "submit": _("提交"),
-    "receive": _("收件"),
-    "withdraw": _("撤回"),
-    "review": _("开始审核"),
-    "assign": _("指派审核人"),
-    "select": _("采用"),
-    "merge": _("并案"),
-    "return": _("退回"),
-    "forward": _("报送"),
-    "outcome": _("登记办理结果"),
-    "instruction": _("登记领导批示"),
-    "archive": _("归档"),
+    "update": _lazy("修改"),
+    "submit": _lazy("提交"),
+    "receive": _lazy("收件"),
+    "withdraw": _lazy("撤回"),
+    "review": _lazy("开始审核"),
+    "assign": _lazy("指派审核人"),
+    "select": _lazy("采用"),
+    "merge": _lazy("并案"),
+    "return": _lazy("退回"),
+    "forward": _lazy("报送"),
+    "outcome": _lazy("登记办理结果"),
+    "instruction": _lazy("登记领导批示"),
+    "archive": _lazy("归档"),
 }
 
 

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from grassroots.members.models import Member
 from grassroots.platforms.models import (
@@ -32,7 +33,7 @@ from grassroots.platforms.services.common import (
 
 S = ResearchStatus
 CHANGE = "platforms.change_researchtopic"
-LABELS: dict[str, str] = {str(k): str(v) for k, v in S.choices}
+LABELS: dict[str, Any] = dict(S.choices)
 ALLOWED: dict[str, tuple[str, ...]] = {
     "approve": (S.PROPOSED,),
     "conclude": (S.APPROVED,),
@@ -41,11 +42,11 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "award": (S.APPROVED, S.CONCLUDED),
 }
 ACTION_LABELS = {
-    "approve": _("立项"),
-    "conclude": _("结题"),
-    "cancel": _("撤项"),
-    "output": _("登记成果"),
-    "award": _("登记获奖"),
+    "approve": _lazy("立项"),
+    "conclude": _lazy("结题"),
+    "cancel": _lazy("撤项"),
+    "output": _lazy("登记成果"),
+    "award": _lazy("登记获奖"),
 }
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from grassroots.members.models import Member, MemberStatus
 from grassroots.organizations.models import Unit
@@ -32,7 +33,7 @@ from grassroots.platforms.services.common import (
 
 S = ServiceStatus
 CHANGE = "platforms.change_serviceproject"
-LABELS: dict[str, str] = {str(k): str(v) for k, v in S.choices}
+LABELS: dict[str, Any] = dict(S.choices)
 ALLOWED: dict[str, tuple[str, ...]] = {
     "start": (S.PLANNED,),
     "complete": (S.ONGOING,),
@@ -40,10 +41,10 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "volunteer": (S.PLANNED, S.ONGOING, S.COMPLETED),
 }
 ACTION_LABELS = {
-    "start": _("开始实施"),
-    "complete": _("完成"),
-    "cancel": _("取消"),
-    "volunteer": _("登记志愿者"),
+    "start": _lazy("开始实施"),
+    "complete": _lazy("完成"),
+    "cancel": _lazy("取消"),
+    "volunteer": _lazy("登记志愿者"),
 }
 MAX_HOURS = Decimal(1000)
 
