@@ -23,6 +23,7 @@ def build_unfold(apps: list[str]) -> dict:
         "SHOW_VIEW_ON_SITE": False,
         "SHOW_LANGUAGES": True,
         "ENVIRONMENT": "grassroots.config.unfold_callbacks.environment",
+        "DASHBOARD_CALLBACK": "grassroots.dashboard.views.dashboard_callback",
         "SIDEBAR": {
             "show_search": False,
             "show_all_applications": False,

@@ -8,3 +8,10 @@ class DashboardConfig(AppConfig):
     name = "grassroots.dashboard"
     label = "dashboard"
     verbose_name = _("工作台")
+
+    def ready(self) -> None:
+        # Unfold's own admin/index.html comes first among app templates, so the console's
+        # index names this app's override (which extends admin/base.html as Unfold documents).
+        from django.contrib import admin
+
+        admin.site.index_template = "dashboard/index.html"

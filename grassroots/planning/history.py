@@ -286,9 +286,9 @@ def _add(own: dict[int, dict[str, int]], unit_id: int | None, key: str, n: int =
     bucket[key] = bucket.get(key, 0) + n
 
 
-def changes(tree: UnitTree, first: datetime.date, last: datetime.date) -> dict[int, dict[str, int]]:
-    """Own-unit flows between two dates inclusive, consistent with ``count``'s rules, so that
-    on the roll at ``first - 1 day`` + in - out = on the roll at ``last`` for every unit."""
+def admitted(tree: UnitTree, first: datetime.date, last: datetime.date) -> dict[int, int]:
+    """New members (not arrivals from another province) between two dates inclusive, by the
+    unit they joined."""
     own: dict[int, dict[str, int]] = defaultdict(dict)
     scope = _unit_filter(tree)
     arrived_in = Transfer.objects.filter(
@@ -298,8 +298,8 @@ def changes(tree: UnitTree, first: datetime.date, last: datetime.date) -> dict[i
         join_date__isnull=True, created_at__date__range=(first, last)
     )
     # Admissions, counted where the member was on the day they joined.
-    admitted = Member.objects.filter(scope, joined).filter(~Q(Exists(arrived_in)))
-    for row in admitted.order_by().values("unit_id").annotate(n=Count("id")):
+    joined_here = Member.objects.filter(scope, joined).filter(~Q(Exists(arrived_in)))
+    for row in joined_here.order_by().values("unit_id").annotate(n=Count("id")):
         _add(own, row["unit_id"], "admitted", row["n"])
     moved_after_join = set(
         Transfer.objects.filter(
@@ -317,6 +317,16 @@ def changes(tree: UnitTree, first: datetime.date, last: datetime.date) -> dict[i
             if line.unit_id in tree.units:
                 _add(own, line.unit_id, "admitted", -1)
             _add(own, line.unit_on(line.join), "admitted")
+    return {uid: v.get("admitted", 0) for uid, v in own.items() if uid in tree.units}
+
+
+def changes(tree: UnitTree, first: datetime.date, last: datetime.date) -> dict[int, dict[str, int]]:
+    """Own-unit flows between two dates inclusive, consistent with ``count``'s rules, so that
+    on the roll at ``first - 1 day`` + in - out = on the roll at ``last`` for every unit."""
+    own: dict[int, dict[str, int]] = defaultdict(dict)
+    scope = _unit_filter(tree)
+    for unit_id, n in admitted(tree, first, last).items():
+        _add(own, unit_id, "admitted", n)
     # Transfers: from another province, and between units inside the province.
     transfers = Transfer.objects.filter(
         state=Transfer.State.ACCEPTED, effective_date__range=(first, last)

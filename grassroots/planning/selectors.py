@@ -136,6 +136,10 @@ class CompositionRow:
     counts: list[int]
     shares: list[float | None]
 
+    @property
+    def cells(self) -> list[tuple[int, float | None]]:
+        return list(zip(self.counts, self.shares, strict=True))
+
 
 @dataclass
 class CompositionSection:
@@ -287,7 +291,8 @@ def standing(
     ]
     totals = tree.rollup(history.count(tree, columns)).get(unit.pk, {})
     first = datetime.date(year, 1, 1)
-    flows = tree.rollup(history.changes(tree, first, day)) if day >= first else {}
+    new = history.admitted(tree, first, day) if day >= first else {}
+    flows = tree.rollup({uid: {"admitted": n} for uid, n in new.items()})
     return Standing(
         unit=unit,
         year=year,
@@ -350,7 +355,13 @@ def _attribute_words(key: str, ref: Reference, age_limit: int) -> str:
     return words[key]
 
 
-def _advise(st: Standing, key: str, ref: Reference) -> Advice | None:
+def _plain_number(value: Decimal | int) -> str:
+    """60.00 → "60", 62.50 → "62.5"."""
+    text = f"{Decimal(value):f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def advise(st: Standing, key: str, ref: Reference) -> Advice | None:
     target_row = st.target
     if target_row is None:
         return None
@@ -369,7 +380,7 @@ def _advise(st: Standing, key: str, ref: Reference) -> Advice | None:
     reachable = needed <= remaining
     label = indicator_label(ind, target_row.age_limit)
     words = _attribute_words(key, ref, target_row.age_limit)
-    goal = f"{target}%" if ind.is_share else _("%(n)s人") % {"n": target}
+    goal = f"{_plain_number(target)}%" if ind.is_share else _("%(n)s人") % {"n": target}
     params = {
         "label": label,
         "goal": goal,
@@ -436,7 +447,7 @@ def gap_advice(
     the attribute for the unit to meet it at year end (assuming no other leaves)."""
     st = standing(unit, year, user=user, today=today)
     ref = Reference.load()
-    advice = [_advise(st, i.key, ref) for i in INDICATORS]
+    advice = [advise(st, i.key, ref) for i in INDICATORS]
     return [a for a in advice if a is not None]
 
 
@@ -504,7 +515,7 @@ def applicant_effect(
         target = getattr(st.target, ind.field)
         if target is None:
             continue
-        advice = _advise(st, ind.key, ref)
+        advice = advise(st, ind.key, ref)
         assert advice is not None
         has = person_has(ind.key, attributes, ref, year=year, age_limit=st.target.age_limit)
         label = indicator_label(ind, st.target.age_limit)

@@ -46,7 +46,7 @@ def build_history(tree: SmallProvince, *, seed: int = 7, per_year: int = 6) -> l
 
     def attrs() -> dict:
         return {
-            "sector": rng.choice(sectors + [None]),
+            "sector": rng.choice([*sectors, None]),
             "education": rng.choice(educations),
             "title": rng.choice(titles),
             "ethnicity": rng.choice(ethnicities),
