@@ -79,15 +79,15 @@ class UnitSubtreeFilter(DropdownFilter):
     parameter_name = "unit"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        units = unit_selectors.units_visible(request.user).only("pk", "name", "depth", "path")
-        units = list(units.order_by("path"))
+        visible = unit_selectors.units_visible(request.user).only("pk", "name", "depth", "path")
+        units = list(visible.order_by("path"))
         base = min((u.depth for u in units), default=0)
         return [(str(u.pk), "\u3000" * (u.depth - base) + u.name) for u in units]
 
     def queryset(self, request: HttpRequest, queryset):
         if not self.value():
             return queryset
-        unit = get_visible_or_404(Unit.objects, request.user, pk=self.value())
+        unit = get_visible_or_404(Unit.objects.all(), request.user, pk=self.value())
         return selectors.members_in_unit(queryset, unit)
 
 
@@ -282,7 +282,7 @@ class MemberAdmin(ScopedModelAdmin):
                 (_("优才"), {"fields": TALENT}),
                 (_("会籍"), {"fields": MEMBERSHIP}),
             ]
-        profile = PROFILE
+        profile: tuple[str, ...] = PROFILE
         if not self.has_change_permission(request, obj):
             profile = tuple("id_number_masked" if f == "id_number_input" else f for f in PROFILE)
         return [
@@ -339,9 +339,9 @@ class MemberAdmin(ScopedModelAdmin):
     )
     def reveal_id(self, request: HttpRequest, object_id: str):
         member = self._member(request, object_id)
-        form = ConfirmForm(_posted(request))
+        form: ConfirmForm | None = ConfirmForm(_posted(request))
         revealed = ""
-        if request.method == "POST" and form.is_valid():
+        if request.method == "POST" and form is not None and form.is_valid():
             revealed = services.member_reveal_id_number(member=member, actor=request.user)
             form = None
         return action_page(
@@ -454,7 +454,6 @@ class MemberAdmin(ScopedModelAdmin):
             request, None, change=False, fields=("unit", *PROFILE, *EDUCATION, *TALENT, *MEMBERSHIP)
         )
         form_class = type("ArrivalForm", (base,), dict(ArrivalFields.base_fields))
-        form_class.base_fields.update(ArrivalFields.base_fields)
         form = form_class(_posted(request), request.FILES or None)
         if request.method == "POST" and form.is_valid():
             letter = {k: form.cleaned_data[k] for k in ArrivalFields.base_fields}

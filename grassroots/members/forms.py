@@ -88,7 +88,7 @@ class MemberForm(forms.ModelForm):
         return data
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         if self.errors:
             return cleaned
         data = self._payload()

@@ -58,7 +58,7 @@ class UnitAdmin(ScopedModelAdmin):
     search_help_text = _("按名称、简称或组织代码搜索")
     ordering = ("path",)
     actions_detail = ["move"]
-    actions_list = ["tree"]
+    actions_list = ["open_tree"]
 
     add_fields = ("code", "name", "short_name", "kind", "parent", "founded_on", "order")
     change_fields = (
@@ -124,7 +124,7 @@ class UnitAdmin(ScopedModelAdmin):
         return TemplateResponse(request, "admin/organizations/unit_tree.html", context)
 
     @action(description=_("组织树"), icon="account_tree", url_path="tree-link")
-    def tree(self, request: HttpRequest):
+    def open_tree(self, request: HttpRequest):
         return HttpResponseRedirect(reverse("admin:organizations_unit_tree"))
 
     @action(
@@ -134,7 +134,7 @@ class UnitAdmin(ScopedModelAdmin):
         permissions=["organizations.change_unit"],
     )
     def move(self, request: HttpRequest, object_id: str):
-        unit = get_visible_or_404(Unit.objects, request.user, pk=object_id)
+        unit = get_visible_or_404(Unit.objects.all(), request.user, pk=object_id)
         back = reverse("admin:organizations_unit_change", args=[unit.pk])
         form = UnitMoveForm(
             request.POST if request.method == "POST" else None, user=request.user, unit=unit

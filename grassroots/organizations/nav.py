@@ -9,8 +9,10 @@ SECTIONS = [
         "title": _("组织体系"),
         "order": 10,
         "items": [
+            link(_("组织树"), "account_tree", "admin:organizations_unit_tree"),
             link(_("组织"), "apartment", "admin:organizations_unit_changelist"),
             link(_("组织负责人"), "badge", "admin:members_officer_changelist"),
+            link(_("组织类别"), "category", "admin:organizations_unitkind_changelist"),
         ],
     },
 ]
