@@ -1,0 +1,855 @@
+"""The demo province: a Hunan-like unit tree, members with a plausible history, officers and
+staff accounts. Deterministic for a seed; scales to a million members with bulk row writes.
+
+The rows written are the ones ``members.services.member_bulk_create`` (plus
+``member_set_status`` and the transfer services) would write — derived columns (pinyin,
+keyed hashes, masked and encrypted ID), search keys, the "建档" status row and member
+numbers from the same sequences — but inserted with COPY/executemany for speed. The whole
+run records one summary audit event.
+"""
+
+from __future__ import annotations
+
+import bisect
+import contextlib
+import datetime
+import functools
+import itertools
+import operator
+import random
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+from faker.providers.person.zh_CN import Provider as ZhNames
+
+from grassroots.accounts.models import Role, User
+from grassroots.accounts.services import user_create
+from grassroots.core import audit, ids, pinyin, sequences
+from grassroots.core.demo.regions import City, hunan_cities
+from grassroots.core.demo.writer import RowWriter
+from grassroots.core.models import AuditEvent
+from grassroots.core.models import Sequence as CounterSequence
+from grassroots.core.sensitive import encrypt
+from grassroots.members.identity import id_hashes
+from grassroots.members.models import (
+    ArrangementKind,
+    ArrangementLevel,
+    Education,
+    Ethnicity,
+    Member,
+    MemberStatus,
+    NameKey,
+    Officer,
+    PoliticalArrangement,
+    Sector,
+    StatusChange,
+    TalentKind,
+    Title,
+    Transfer,
+)
+from grassroots.organizations.models import Unit, UnitKind, path_segment
+
+PROVINCE_CODE = "43"
+PROVINCE_NAME = "湖南省委会"
+DEMO_PASSWORD = "grassroots-demo-2026"
+MEMBER_USERNAME = "demo-member"
+CHUNK = 20_000
+OPERATION = "demo_generate"
+
+# City-level branches per city code, and the county committees (region code) with branches.
+CITY_BRANCHES = {
+    "4301": 24, "4302": 7, "4303": 6, "4304": 9, "4305": 5, "4306": 6, "4307": 8,
+    "4308": 3, "4309": 4, "4310": 5, "4311": 5, "4312": 5, "4313": 4, "4331": 4,
+}  # fmt: skip
+COUNTY_COMMITTEES = {"430181": 3, "430182": 3, "430121": 3, "430281": 2, "430481": 2, "430681": 2}
+CITY_WEIGHT = {"4301": 2.2, "4302": 1.0, "4303": 0.9, "4304": 1.1, "4306": 1.0, "4307": 1.0}
+BRANCH_TOPICS = [
+    "教育第一", "文化", "出版传媒", "高校", "中小学", "科技", "医卫", "文艺", "教育第二",
+    "图书馆", "职业教育", "社科", "经济", "法律", "教育第三", "新闻", "艺术院校", "教育第四",
+    "机关", "退休", "青年", "学前教育", "非遗保护", "博物馆", "民办教育", "综合",
+]  # fmt: skip
+PROVINCE_DIRECT = [
+    ("湖南大学委员会", "grassroots-committee"),
+    ("中南大学委员会", "grassroots-committee"),
+    ("湖南师范大学总支部", "general-branch"),
+    ("湖南出版投资控股集团总支部", "general-branch"),
+    ("湖南省社会科学院支部", "branch"),
+    ("湖南省图书馆支部", "branch"),
+    ("湖南广播电视台支部", "branch"),
+    ("湖南省文化馆支部", "branch"),
+    ("湖南省教育科学研究院支部", "branch"),
+    ("湖南省博物馆支部", "branch"),
+]
+
+ETHNICITY_WEIGHTS = {"汉族": 90.0, "土家族": 4.0, "苗族": 3.0, "侗族": 1.5, "瑶族": 1.0,
+                     "回族": 0.2, "白族": 0.2, "壮族": 0.1}  # fmt: skip
+SECTOR_WEIGHTS = {"education": 38, "culture": 17, "publishing": 12, "science": 10, "health": 9,
+                  "economy": 5, "law": 3, "government": 3, "other": 3}  # fmt: skip
+EDUCATION_WEIGHTS = {"doctorate": 9, "masters": 24, "bachelor": 46, "college": 13,
+                     "secondary": 6, "junior": 2}  # fmt: skip
+TITLE_BY_AGE = [  # (max age, weights over full-senior, deputy-senior, intermediate, junior, none)
+    (35, [1, 12, 50, 25, 12]),
+    (45, [8, 38, 40, 6, 8]),
+    (60, [22, 42, 26, 3, 7]),
+    (200, [25, 38, 22, 3, 12]),
+]
+TALENT_WEIGHTS = {"scholar": 35, "culture": 25, "entrepreneur": 15, "young-official": 10,
+                  "professional": 15}  # fmt: skip
+ARRANGEMENT_WEIGHTS = {"cppcc-member": 40, "npc-deputy": 25, "cppcc-standing": 8,
+                       "npc-standing": 4, "government-post": 12, "judicial-post": 3,
+                       "special-inspector": 8}  # fmt: skip
+LEVEL_WEIGHTS = {"county": 45, "city": 35, "provincial": 17, "national": 3}
+PHONE_PREFIXES = ["130", "131", "132", "133", "135", "136", "137", "138", "139", "150", "151",
+                  "152", "153", "155", "156", "158", "159", "177", "180", "181", "186", "187",
+                  "188", "189", "199"]  # fmt: skip
+EMPLOYERS = {
+    "education": (["{c}市第一中学", "{c}市第二中学", "{c}市实验小学", "{c}学院",
+                   "{c}职业技术学院", "{c}市教育科学研究所", "湖南师范大学", "湖南大学",
+                   "中南大学", "湖南第一师范学院"],
+                  ["教师", "高级教师", "教研员", "副校长", "教授", "副教授", "讲师", "系主任"]),
+    "culture": (["{c}市文化馆", "{c}市图书馆", "{c}市博物馆", "{c}市群众艺术馆",
+                 "湖南省歌舞剧院", "湖南省美术家协会", "{c}市文联"],
+                ["馆员", "研究馆员", "副馆长", "演员", "画家", "策展人", "作家"]),
+    "publishing": (["湖南人民出版社", "湖南教育出版社", "湖南文艺出版社", "岳麓书社",
+                    "湖南科学技术出版社", "{c}日报社", "湖南广播电视台"],
+                   ["编辑", "副编审", "编审", "记者", "主任", "主持人", "出版人"]),
+    "science": (["{c}市科学技术协会", "湖南省农业科学院", "{c}高新区管委会", "国防科技大学"],
+                ["研究员", "副研究员", "工程师", "高级工程师", "所长"]),
+    "health": (["{c}市中心医院", "{c}市人民医院", "湘雅医院", "{c}市疾病预防控制中心"],
+               ["主任医师", "副主任医师", "主治医师", "护士长", "科主任"]),
+    "economy": (["{c}市工商联", "湖南某科技有限公司", "{c}市农村商业银行", "{c}文化传媒有限公司"],
+                ["董事长", "总经理", "财务总监", "经济师"]),
+    "law": (["{c}市律师事务所", "{c}市中级人民法院", "{c}市人民检察院"],
+            ["律师", "合伙人", "法官", "检察官"]),
+    "government": (["{c}市教育局", "{c}市文化旅游广电局", "{c}市政协", "{c}市统计局"],
+                   ["副局长", "处长", "科长", "主任科员"]),
+    "other": (["{c}市社区服务中心", "{c}市退休教师协会", "自由职业"], ["职员", "退休", "顾问"]),
+}  # fmt: skip
+OTHER_PROVINCES = ["湖北省委会", "广东省委会", "江西省委会", "广西区委会", "重庆市委会",
+                   "贵州省委会", "北京市委会", "上海市委会"]  # fmt: skip
+
+
+@dataclass
+class DemoResult:
+    members: int = 0
+    units: int = 0
+    users: int = 0
+    seconds: float = 0.0
+    logins: list[tuple[str, str, str, str]] = field(default_factory=list)  # role, user, pw, unit
+    already_existed: bool = False
+    reset: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def rate(self) -> float:
+        return self.members / self.seconds if self.seconds else 0.0
+
+
+def demo_exists() -> bool:
+    return Unit.objects.filter(code=PROVINCE_CODE).exists()
+
+
+class Weighted:
+    """Fast weighted choice by bisecting cumulative weights with one random() call."""
+
+    def __init__(self, items: Sequence[Any], weights: Sequence[float]) -> None:
+        self.items = list(items)
+        self.cum = list(itertools.accumulate(weights))
+        self.total = self.cum[-1]
+
+    def pick(self, rng: random.Random) -> Any:
+        return self.items[bisect.bisect_right(self.cum, rng.random() * self.total)]
+
+
+def _add_years(day: datetime.date, years: int) -> datetime.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def _between(rng: random.Random, lo: datetime.date, hi: datetime.date, skew: float = 1.0):
+    span = (hi - lo).days
+    return lo + datetime.timedelta(days=int((rng.random() ** skew) * max(span, 0)))
+
+
+def _at(day: datetime.date, hour: int = 10) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
+
+
+# --- the unit tree -----------------------------------------------------------------------
+
+
+@dataclass
+class UnitInfo:
+    unit: Unit
+    city: City | None
+    holds_members: bool
+    weight: float = 0.0
+    candidates: list[tuple[int, str]] = field(default_factory=list)  # (member id, name)
+
+
+class Generator:
+    def __init__(self, *, seed: int, members: int, log: Callable[[str], None] = print) -> None:
+        self.seed, self.count, self.log = seed, members, log
+        self.ids_rng = random.Random(seed)  # names, sexes, births, ID numbers
+        self.rng = random.Random(seed * 7919 + 1)  # everything else
+        self.today = timezone.localdate()
+        self.reference = datetime.date(self.today.year, 1, 1)
+        self.writer = RowWriter()
+        self.now = timezone.now()
+        self.units: list[UnitInfo] = []
+        self.by_code: dict[str, UnitInfo] = {}
+        self.used_ids: set[str] = set()
+        self.pinyin_cache: dict[str, tuple[str, str, list[str]]] = {}
+        self.kinds = {k.code: k for k in UnitKind.objects.all()}
+        self.refs = self._references()
+        self.unit_count = 0
+
+    # reference lists -------------------------------------------------------------------
+    def _references(self) -> dict[str, Any]:
+        def by_code(model: Any) -> dict[str, Any]:
+            return {r.code: r.pk for r in model.objects.all()}
+
+        ethnic = {r.name: r.pk for r in Ethnicity.objects.all()}
+        sectors, edus, titles = by_code(Sector), by_code(Education), by_code(Title)
+        title_codes = ["full-senior", "deputy-senior", "intermediate", "junior-title", "no-title"]
+        return {
+            "ethnicity": Weighted(
+                [ethnic.get(n) for n in ETHNICITY_WEIGHTS], list(ETHNICITY_WEIGHTS.values())
+            ),
+            "sector": Weighted(list(SECTOR_WEIGHTS), list(SECTOR_WEIGHTS.values())),
+            "sector_pk": sectors,
+            "education": Weighted(list(EDUCATION_WEIGHTS), list(EDUCATION_WEIGHTS.values())),
+            "education_pk": edus,
+            "titles": [
+                (age, Weighted([titles.get(c) for c in title_codes], w)) for age, w in TITLE_BY_AGE
+            ],
+            "senior_titles": {titles.get("full-senior"), titles.get("deputy-senior")},
+            "talent": Weighted(
+                [by_code(TalentKind).get(c) for c in TALENT_WEIGHTS], list(TALENT_WEIGHTS.values())
+            ),
+            "arrangement": Weighted(list(ARRANGEMENT_WEIGHTS), list(ARRANGEMENT_WEIGHTS.values())),
+            "arrangement_pk": by_code(ArrangementKind),
+            "level": Weighted(list(LEVEL_WEIGHTS), list(LEVEL_WEIGHTS.values())),
+            "level_pk": by_code(ArrangementLevel),
+            "surname": Weighted(list(ZhNames.last_names), list(ZhNames.last_names.values())),
+        }
+
+    # units -----------------------------------------------------------------------------
+    def _unit(
+        self,
+        code: str,
+        name: str,
+        kind: str,
+        parent: UnitInfo | None,
+        city: City | None,
+        holds: bool,
+        weight: float = 0.0,
+        short: str = "",
+    ) -> UnitInfo:
+        """What organizations.services.unit_create writes, without its per-unit audit event."""
+        self.unit_count += 1
+        founded = datetime.date(1984 + self.rng.randrange(36), 1 + self.rng.randrange(12), 1)
+        if parent is not None and parent.unit.founded_on and founded < parent.unit.founded_on:
+            founded = parent.unit.founded_on
+        unit = Unit(
+            code=code,
+            name=name,
+            short_name=short,
+            kind=self.kinds[kind],
+            parent=parent.unit if parent else None,
+            founded_on=founded,
+            order=self.unit_count,
+            path=f"tmp-{code}",
+            depth=(parent.unit.depth + 1) if parent else 0,
+        )
+        unit.save()
+        unit.path = (parent.unit.path if parent else "") + path_segment(unit.pk)
+        Unit.objects.filter(pk=unit.pk).update(path=unit.path)
+        info = UnitInfo(unit=unit, city=city, holds_members=holds, weight=weight)
+        self.units.append(info)
+        self.by_code[code] = info
+        return info
+
+    def build_tree(self) -> None:
+        cities = hunan_cities()
+        capital = cities[0]
+        province = self._unit(PROVINCE_CODE, PROVINCE_NAME, "province", None, capital, False)
+        province.unit.founded_on = datetime.date(1984, 1, 1)
+        Unit.objects.filter(pk=province.unit.pk).update(founded_on=province.unit.founded_on)
+        for i, (name, kind) in enumerate(PROVINCE_DIRECT, start=1):
+            self._unit(f"43-{i:02d}", name, kind, province, capital, True, 1.3)
+        for city in cities:
+            factor = CITY_WEIGHT.get(city.code, 0.8)
+            name = f"{city.short}州委会" if "自治州" in city.name else f"{city.name}委会"
+            city_info = self._unit(city.code, name, "city", province, city, True, 0.6 * factor)
+            city_info.unit.short_name = city.short
+            Unit.objects.filter(pk=city_info.unit.pk).update(short_name=city.short)
+            for i in range(CITY_BRANCHES[city.code]):
+                topic = BRANCH_TOPICS[i % len(BRANCH_TOPICS)]
+                self._unit(
+                    f"{city.code}-{i + 1:02d}",
+                    f"{city.name}{topic}支部",
+                    "branch",
+                    city_info,
+                    city,
+                    True,
+                    factor * (0.5 + self.rng.random()),
+                )
+            for county_code, county_name in city.counties:
+                branches = COUNTY_COMMITTEES.get(county_code)
+                if not branches:
+                    continue
+                county = self._unit(
+                    county_code, f"{county_name}委会", "county", city_info, city, True, 0.3
+                )
+                for i in range(branches):
+                    topic = BRANCH_TOPICS[i % len(BRANCH_TOPICS)]
+                    self._unit(
+                        f"{county_code}-{i + 1:02d}",
+                        f"{county_name}{topic}支部",
+                        "branch",
+                        county,
+                        city,
+                        True,
+                        factor * (0.4 + self.rng.random() * 0.6),
+                    )
+        holders = [u for u in self.units if u.holds_members]
+        self.holders = Weighted(holders, [u.weight for u in holders])
+        self.log(f"units: {len(self.units)}")
+
+    # members ---------------------------------------------------------------------------
+    def _name_data(self, name: str) -> tuple[str, str, list[str]]:
+        cached = self.pinyin_cache.get(name)
+        if cached is None:
+            full, initials = pinyin.primary(name)
+            cached = (full, initials, [k[:64] for k in pinyin.search_keys(name)])
+            self.pinyin_cache[name] = cached
+        return cached
+
+    def _identity(self, city: City | None) -> tuple[str, str, datetime.date, str]:
+        r = self.ids_rng
+        sex = "M" if r.random() < 0.56 else "F"
+        given = ZhNames.first_names_male if sex == "M" else ZhNames.first_names_female
+        name = self.refs["surname"].pick(r) + given[int(r.random() * len(given))]
+        age_days = int(r.triangular(28.05, 79.95, 50) * 365.25)
+        birth = self.reference - datetime.timedelta(days=age_days)
+        cities = hunan_cities()
+        home = city if city is not None and r.random() < 0.75 else cities[int(r.random() * 14)]
+        while True:
+            region = home.counties[int(r.random() * len(home.counties))][0]
+            number = ids.build(region, birth, int(r.random() * 500), sex)
+            if number not in self.used_ids:
+                self.used_ids.add(number)
+                return name, sex, birth, number
+            birth += datetime.timedelta(days=1)
+
+    def members(self) -> Iterator[int]:
+        """Generate and write members chunk by chunk; yields the running count."""
+        member_fields = self.writer.columns(Member)
+        member_cols = [f.attname for f in member_fields]
+        defaults = self.writer.defaults(member_fields, self._member_row_keys())
+        first_id = self.first_id = self.writer.reserve_ids(Member, self.count)
+        self.seeded = len(self.holders.items) * min(3, self.count // len(self.holders.items))
+        written = 0
+        while written < self.count:
+            size = min(CHUNK, self.count - written)
+            batch = self._chunk(first_id + written, size, member_cols, defaults)
+            self._write(batch)
+            written += size
+            yield written
+        self.writer.sync_sequence(Member)
+
+    @staticmethod
+    def _member_row_keys() -> list[str]:
+        return [
+            "id", "unit_id", "member_number", "name", "sex", "ethnicity_id", "birth_date",
+            "id_number", "id_number_hash", "id_tail_hash", "id_number_masked", "phone", "email",
+            "education_id", "degree", "title_id", "sector_id", "employer", "post", "is_talent",
+            "talent_kind_id", "join_date", "status", "status_date", "photo", "user_id",
+            "pinyin_full", "pinyin_initials", "created_at", "updated_at",
+        ]  # fmt: skip
+
+    def _chunk(
+        self, first_id: int, size: int, cols: list[str], defaults: dict[str, Any]
+    ) -> dict[str, list]:
+        r, refs, w = self.rng, self.refs, self.writer
+        rows: list[dict[str, Any]] = []
+        keys: list[tuple] = []
+        history: list[tuple] = []
+        transfers: list[tuple] = []
+        arrangements: list[tuple] = []
+        by_year: dict[int, list[dict[str, Any]]] = {}
+        now = w.adapt_datetime(self.now)
+        for offset in range(size):
+            pk = first_id + offset
+            index = pk - self.first_id
+            if index < self.seeded:  # every unit first gets a few members, then by weight
+                holder: UnitInfo = self.holders.items[index % len(self.holders.items)]
+            else:
+                holder = self.holders.pick(r)
+            name, sex, birth, number = self._identity(holder.city)
+            full, initials, name_keys = self._name_data(name)
+            age = (self.reference - birth).days / 365.25
+            join_lo = max(datetime.date(1980, 1, 1), _add_years(birth, 25))
+            join = _between(r, join_lo, self.today - datetime.timedelta(days=1), 0.8)
+            sector = refs["sector"].pick(r)
+            edu = refs["education"].pick(r)
+            if age > 65 and edu in ("doctorate", "masters") and r.random() < 0.5:
+                edu = "bachelor"
+            title = next(t for limit, t in refs["titles"] if age <= limit).pick(r)
+            employers, posts = EMPLOYERS[sector]
+            city_short = holder.city.short if holder.city else "长沙"
+            employer = employers[int(r.random() * len(employers))].format(c=city_short)
+            exact, tail, masked = id_hashes(number)
+            talent = r.random() < (0.06 if title in refs["senior_titles"] else 0.015)
+            row = {
+                "id": pk,
+                "unit_id": holder.unit.pk,
+                "member_number": None,
+                "name": name,
+                "sex": sex,
+                "ethnicity_id": refs["ethnicity"].pick(r),
+                "birth_date": w.adapt_date(birth),
+                "id_number": encrypt(number),
+                "id_number_hash": exact,
+                "id_tail_hash": tail,
+                "id_number_masked": masked,
+                "phone": (
+                    PHONE_PREFIXES[int(r.random() * len(PHONE_PREFIXES))]
+                    + f"{int(r.random() * 1e8):08d}"
+                    if r.random() < 0.85
+                    else ""
+                ),
+                "email": f"{full}{pk % 997}@example.cn" if r.random() < 0.3 else "",
+                "education_id": refs["education_pk"].get(edu),
+                "degree": {"doctorate": "doctor", "masters": "master"}.get(
+                    edu, "bachelor" if edu == "bachelor" and r.random() < 0.85 else ""
+                ),
+                "title_id": title,
+                "sector_id": refs["sector_pk"].get(sector),
+                "employer": employer,
+                "post": posts[int(r.random() * len(posts))],
+                "is_talent": talent,
+                "talent_kind_id": refs["talent"].pick(r) if talent else None,
+                "join_date": join,
+                "status": MemberStatus.ACTIVE.value,
+                "status_date": join,
+                "photo": "",
+                "user_id": None,
+                "pinyin_full": full,
+                "pinyin_initials": initials,
+                "created_at": now,
+                "updated_at": now,
+            }
+            keys.extend((pk, k) for k in name_keys)
+            history.append((pk, "", MemberStatus.ACTIVE.value, join, "建档", "system", now))
+            self._history(row, holder, age, history, transfers, index >= self.seeded)
+            if r.random() < (0.09 if title in refs["senior_titles"] else 0.02):
+                arrangements.append(self._arrangement(row, holder))
+            active = row["status"] == MemberStatus.ACTIVE
+            if active and (age < 68 or not holder.candidates) and len(holder.candidates) < 16:
+                holder.candidates.append((pk, name))
+            by_year.setdefault(join.year, []).append(row)
+            rows.append(row)
+        fmt = settings.GRASSROOTS_MEMBER_NUMBER_FORMAT
+        codes = {u.unit.pk: u.unit.code for u in self.units}
+        for year, group in sorted(by_year.items()):
+            first = sequences.next_value(f"member_number:{year}", count=len(group))
+            for i, row in enumerate(group):
+                row["member_number"] = fmt.format(
+                    year=year, seq=first + i, unit=codes[row["unit_id"]]
+                )
+        for row in rows:
+            row["join_date"] = w.adapt_date(row["join_date"])
+            row["status_date"] = w.adapt_date(row["status_date"])
+        if defaults:  # columns other apps may add later, filled with their defaults
+            for row in rows:
+                row.update(defaults)
+        getter = operator.itemgetter(*cols)
+        member_rows = [getter(row) for row in rows]
+        history = [
+            (m, f, t, w.adapt_date(d), reason, by, at) for m, f, t, d, reason, by, at in history
+        ]
+        return {
+            "members": member_rows,
+            "keys": keys,
+            "history": history,
+            "transfers": transfers,
+            "arrangements": arrangements,
+        }
+
+    def _history(
+        self,
+        row: dict[str, Any],
+        holder: UnitInfo,
+        age: float,
+        history: list[tuple],
+        transfers: list[tuple],
+        may_leave: bool = True,
+    ) -> None:
+        """Past transfers and a terminal status for some, as the services would record them."""
+        r, w = self.rng, self.writer
+        join: datetime.date = row["join_date"]
+        pk = row["id"]
+        earliest = join + datetime.timedelta(days=180)
+        if earliest >= self.today:
+            return
+        end = self.today
+        roll = r.random()
+        terminal = None
+        if roll < 0.002 + max(0.0, age - 60) * 0.003:
+            terminal = (MemberStatus.DECEASED.value, "病故")
+        elif roll < 0.07 + max(0.0, age - 60) * 0.003:
+            pass
+        elif roll < 0.085:
+            terminal = (MemberStatus.RESIGNED.value, "本人申请退会")
+        elif roll < 0.086:
+            terminal = (MemberStatus.EXPELLED.value, "严重违纪")
+        elif roll < 0.094:
+            terminal = (MemberStatus.TRANSFERRED_OUT.value, "")
+        if not may_leave:  # each unit's first members stay, so that it has officers
+            terminal = None
+        terminal_date = _between(r, earliest, self.today) if terminal else None
+        if terminal_date:
+            end = terminal_date
+        if r.random() < 0.05 and end > earliest:  # moved within the province in a past year
+            source: UnitInfo = self.holders.pick(r)
+            if source is not holder:
+                moved = _between(r, earliest, end)
+                at = w.adapt_datetime(_at(moved))
+                transfers.append(
+                    (pk, Transfer.Kind.INTERNAL.value, Transfer.State.ACCEPTED.value,
+                     source.unit.pk, holder.unit.pk, "", "", None, None, "工作调动",
+                     "system", at, "system", at, w.adapt_date(moved), "")
+                )  # fmt: skip
+        elif r.random() < 0.015:  # arrived from another province when joining here
+            letter = join
+            at = w.adapt_datetime(_at(letter))
+            transfers.append(
+                (pk, Transfer.Kind.IN.value, Transfer.State.ACCEPTED.value, None, holder.unit.pk,
+                 OTHER_PROVINCES[int(r.random() * len(OTHER_PROVINCES))],
+                 f"转字{letter.year}第{pk % 1000:03d}号", w.adapt_date(letter), None, "",
+                 "system", at, "system", at, w.adapt_date(letter), "")
+            )  # fmt: skip
+        if terminal and terminal_date:
+            status, reason = terminal
+            if status == MemberStatus.TRANSFERRED_OUT:
+                org = OTHER_PROVINCES[int(r.random() * len(OTHER_PROVINCES))]
+                reason = f"转往{org}"
+                receipt = min(terminal_date + datetime.timedelta(days=21), self.today)
+                at = w.adapt_datetime(_at(terminal_date))
+                transfers.append(
+                    (pk, Transfer.Kind.OUT.value, Transfer.State.ACCEPTED.value, holder.unit.pk,
+                     None, org, f"湘转字{terminal_date.year}第{pk % 1000:03d}号",
+                     w.adapt_date(terminal_date), w.adapt_date(receipt), "工作调动", "system",
+                     at, "system", w.adapt_datetime(_at(receipt)), w.adapt_date(terminal_date), "")
+                )  # fmt: skip
+            history.append(
+                (pk, MemberStatus.ACTIVE.value, status, terminal_date, reason, "system",
+                 w.adapt_datetime(_at(terminal_date)))
+            )  # fmt: skip
+            row["status"], row["status_date"] = status, terminal_date
+
+    def _arrangement(self, row: dict[str, Any], holder: UnitInfo) -> tuple:
+        r, refs, w = self.rng, self.refs, self.writer
+        kind = refs["arrangement"].pick(r)
+        level = refs["level"].pick(r)
+        if kind == "government-post" and level == "national":
+            level = "provincial"
+        place = {"national": "全国", "provincial": "湖南省"}.get(
+            level, holder.city.name if holder.city else "长沙市"
+        )
+        body_kind = "人大" if kind.startswith("npc") else "政协"
+        if kind in ("government-post", "judicial-post", "special-inspector"):
+            body_kind = {"government-post": "人民政府", "judicial-post": "人民检察院"}.get(
+                kind, "监察委员会"
+            )
+        post = {
+            "npc-deputy": "代表", "npc-standing": "常委会委员", "cppcc-member": "委员",
+            "cppcc-standing": "常委", "government-post": "副市长" if level == "city" else "副职",
+            "judicial-post": "副检察长", "special-inspector": "特约监察员",
+        }[kind]  # fmt: skip
+        join: datetime.date = row["join_date"]
+        starts = [y for y in (2008, 2013, 2018, 2023) if y >= join.year and y <= self.today.year]
+        start_year = starts[int(r.random() * len(starts))] if starts else self.today.year
+        start = datetime.date(start_year, 1, 15)
+        end = datetime.date(start_year + 5, 1, 14)
+        return (
+            row["id"],
+            refs["arrangement_pk"][kind],
+            refs["level_pk"][level],
+            f"{place}{body_kind}",
+            post,
+            w.adapt_date(start),
+            w.adapt_date(end) if end < self.today else None,
+        )
+
+    def _write(self, batch: dict[str, list]) -> None:
+        w = self.writer
+        w.insert(Member, [f.attname for f in w.columns(Member)], batch["members"])
+        w.insert(NameKey, ["member_id", "key"], batch["keys"])
+        w.insert(
+            StatusChange,
+            ["member_id", "from_status", "to_status", "date", "reason", "recorded_by",
+             "recorded_at"],
+            batch["history"],
+        )  # fmt: skip
+        w.insert(
+            Transfer,
+            ["member_id", "kind", "state", "from_unit_id", "to_unit_id", "external_org",
+             "letter_number", "letter_date", "receipt_date", "reason", "started_by",
+             "started_at", "decided_by", "decided_at", "effective_date", "note"],
+            batch["transfers"],
+        )  # fmt: skip
+        w.insert(
+            PoliticalArrangement,
+            ["member_id", "kind_id", "level_id", "body", "post", "start_date", "end_date"],
+            batch["arrangements"],
+        )
+
+    # officers and accounts -------------------------------------------------------------
+    def officers(self) -> dict[str, tuple[int, str]]:
+        """Officers with terms for every unit; returns each unit's current chair."""
+        r, w = self.rng, self.writer
+        children: dict[int, list[UnitInfo]] = {}
+        for info in self.units:
+            if info.unit.parent_id:
+                children.setdefault(info.unit.parent_id, []).append(info)
+
+        def pool(info: UnitInfo) -> list[tuple[int, str]]:
+            found = list(info.candidates)
+            for child in children.get(info.unit.pk, []):
+                found.extend(pool(child))
+            return found
+
+        sizes = {"province": (4, 1, 9), "city": (2, 1, 6), "county": (1, 0, 3)}
+        rows: list[tuple] = []
+        chairs: dict[str, tuple[int, str]] = {}
+        for info in self.units:
+            candidates = pool(info)
+            if not candidates:
+                continue
+            picked = r.sample(candidates, min(len(candidates), 24))
+            vice, secretary, committee = sizes.get(info.unit.kind.code, (1, 0, 2))
+            term_year = self.today.year - 1 - int(r.random() * 4)
+            if info.unit.depth == 0:
+                term_year = 2022
+            start = datetime.date(term_year, 3 + int(r.random() * 8), 1 + int(r.random() * 27))
+            posts = (
+                [Officer.Post.CHAIR] + [Officer.Post.VICE_CHAIR] * vice
+                + [Officer.Post.SECRETARY] * secretary + [Officer.Post.COMMITTEE] * committee
+            )  # fmt: skip
+            for (member_id, name), post in zip(picked, posts, strict=False):
+                rows.append((info.unit.pk, member_id, post.value, w.adapt_date(start), None))
+                if post == Officer.Post.CHAIR:
+                    chairs[info.unit.code] = (member_id, name)
+            if len(picked) > len(posts):  # the previous term's chair
+                member_id, _name = picked[len(posts)]
+                previous = _add_years(start, -5)
+                rows.append(
+                    (info.unit.pk, member_id, Officer.Post.CHAIR.value, w.adapt_date(previous),
+                     w.adapt_date(start - datetime.timedelta(days=1)))
+                )  # fmt: skip
+        w.insert(Officer, ["unit_id", "member_id", "post", "start_date", "end_date"], rows)
+        self.log(f"officers: {len(rows)}")
+        return chairs
+
+    def accounts(self, chairs: dict[str, tuple[int, str]]) -> list[tuple[str, str, str, str]]:
+        hashed = make_password(DEMO_PASSWORD)
+        created: list[User] = []
+        links: list[tuple[int, User]] = []
+
+        def add(username: str, info: UnitInfo, role: str, full_name: str = "") -> User:
+            user = user_create(
+                username=username,
+                password=None,
+                unit=info.unit,
+                role=role,
+                full_name=full_name,
+                must_change_password=False,
+                validate=False,
+            )
+            created.append(user)
+            return user
+
+        province = self.by_code[PROVINCE_CODE]
+        logins: dict[str, tuple[str, str]] = {}
+        add("demo-province", province, Role.PROVINCE_STAFF, "省委会组织处")
+        logins[Role.PROVINCE_STAFF] = ("demo-province", province.unit.name)
+        add("demo-leader", province, Role.LEADER, "省委会领导")
+        logins[Role.LEADER] = ("demo-leader", province.unit.name)
+        for info in self.units:
+            kind = info.unit.kind.code
+            if kind in ("city", "county"):
+                add(f"staff-{info.unit.code}", info, Role.UNIT_STAFF, f"{info.unit.name}工作人员")
+                logins.setdefault(Role.UNIT_STAFF, (f"staff-{info.unit.code}", info.unit.name))
+            elif info.unit.depth > 0 and kind not in ("province",):
+                chair = chairs.get(info.unit.code)
+                user = add(
+                    f"officer-{info.unit.code}",
+                    info,
+                    Role.BRANCH_OFFICER,
+                    chair[1] if chair else "",
+                )
+                if chair:
+                    links.append((chair[0], user))
+                logins.setdefault(Role.BRANCH_OFFICER, (user.username, info.unit.name))
+        linked = {member_id for member_id, _user in links}
+        member_row = (
+            Member.objects.filter(
+                unit__code__startswith="4301-", status=MemberStatus.ACTIVE, user__isnull=True
+            )
+            .exclude(pk__in=linked)
+            .order_by("id")
+            .values("pk", "name", "unit_id")
+            .first()
+        )
+        if member_row:
+            unit = Unit.objects.get(pk=member_row["unit_id"])
+            info = self.by_code[unit.code]
+            user = add(MEMBER_USERNAME, info, Role.MEMBER, member_row["name"])
+            links.append((member_row["pk"], user))
+            logins[Role.MEMBER] = (MEMBER_USERNAME, f"{member_row['name']}（{unit.name}）")
+        User.objects.filter(pk__in=[u.pk for u in created]).update(password=hashed)
+        for member_id, user in links:
+            Member.objects.filter(pk=member_id).update(user=user)
+        self.users = len(created)
+        order = [
+            Role.PROVINCE_STAFF,
+            Role.UNIT_STAFF,
+            Role.BRANCH_OFFICER,
+            Role.LEADER,
+            Role.MEMBER,
+        ]
+        return [
+            (str(Role(role).label), logins[role][0], DEMO_PASSWORD, logins[role][1])
+            for role in order
+            if role in logins
+        ]
+
+
+@contextlib.contextmanager
+def _shared_syllables() -> Iterator[None]:
+    """``pinyin.primary`` and ``pinyin.search_keys`` both start from ``syllable_options``;
+    memoise it for the run so each distinct name is read once (same results, half the work)."""
+    original = pinyin.syllable_options
+    pinyin.syllable_options = functools.lru_cache(maxsize=200_000)(original)  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        pinyin.syllable_options = original  # type: ignore[assignment]
+
+
+# --- entry points ------------------------------------------------------------------------
+
+
+def demo_reset() -> dict[str, int]:
+    """Wipe the demo province: its members with their history, accounts and units."""
+    root = Unit.objects.filter(code=PROVINCE_CODE).first()
+    if root is None:
+        return {}
+    units = Unit.objects.filter(path__startswith=root.path)
+    unit_ids = list(units.values_list("pk", flat=True))
+    members = Member.objects.filter(unit_id__in=unit_ids)
+    counts: dict[str, int] = {}
+    with audit.suppressed():
+        fast = {NameKey, StatusChange, Transfer, PoliticalArrangement, Officer}
+        for rel in Member._meta.related_objects:
+            model = rel.related_model
+            filtered = model._base_manager.filter(**{f"{rel.field.name}__in": members})
+            if model in fast:
+                counts[model._meta.label] = filtered._raw_delete(filtered.db)
+            elif model is not User:
+                counts[model._meta.label] = filtered.delete()[0]
+        Transfer._base_manager.filter(
+            Q(from_unit_id__in=unit_ids) | Q(to_unit_id__in=unit_ids)
+        ).delete()
+        Officer._base_manager.filter(unit_id__in=unit_ids).delete()
+        users = User.objects.filter(unit_id__in=unit_ids)
+        Member.objects.filter(user__in=users).update(user=None)
+        counts["accounts.User"] = users.delete()[0]
+        counts["members.Member"] = members._raw_delete(members.db)
+        for rel in Unit._meta.related_objects:
+            model = rel.related_model
+            if model in (Unit, Member, User, Transfer, Officer):
+                continue
+            model._base_manager.filter(**{f"{rel.field.name}__in": unit_ids}).delete()
+        for depth in sorted(set(units.values_list("depth", flat=True)), reverse=True):
+            Unit._base_manager.filter(pk__in=unit_ids, depth=depth)._raw_delete(units.db)
+        counts["organizations.Unit"] = len(unit_ids)
+        if not Member.objects.exists():
+            CounterSequence.objects.filter(name__startswith="member_number:").delete()
+    return counts
+
+
+def demo_logins() -> list[tuple[str, str, str, str]]:
+    wanted = [Role.PROVINCE_STAFF, Role.UNIT_STAFF, Role.BRANCH_OFFICER, Role.LEADER, Role.MEMBER]
+    logins = []
+    for role in wanted:
+        user = (
+            User.objects.filter(role=role, unit__path__startswith=_root_path())
+            .select_related("unit")
+            .order_by("unit__path", "id")
+            .first()
+        )
+        if user is not None and user.unit is not None:
+            logins.append((str(Role(role).label), user.username, DEMO_PASSWORD, user.unit.name))
+    return logins
+
+
+def _root_path() -> str:
+    root = Unit.objects.filter(code=PROVINCE_CODE).first()
+    return root.path if root else "-"
+
+
+def demo_generate(
+    *,
+    seed: int = 2026,
+    members: int = 8000,
+    reset: bool = False,
+    log: Callable[[str], None] = print,
+) -> DemoResult:
+    """Build the demo province (or say it exists). One summary audit event per run."""
+    if demo_exists() and not reset:
+        return DemoResult(already_existed=True, logins=demo_logins())
+    started = time.perf_counter()
+    result = DemoResult()
+    with transaction.atomic(), audit.suppressed():
+        RowWriter().skip_fk_checks()
+        if reset:
+            result.reset = demo_reset()
+        gen = Generator(seed=seed, members=members, log=log)
+        gen.build_tree()
+        step = max(members // 10, CHUNK)
+        bulk_tables = [Member, NameKey, StatusChange, Transfer, PoliticalArrangement]
+        with gen.writer.deferred_indexes(bulk_tables, members), _shared_syllables():
+            for done in gen.members():
+                if done % step < CHUNK or done == members:
+                    log(f"members: {done}/{members}")
+        chairs = gen.officers()
+        result.logins = gen.accounts(chairs)
+        result.members, result.units, result.users = members, len(gen.units), gen.users
+        audit.record(
+            AuditEvent.Action.BULK,
+            object_type="members.member",
+            object_repr=OPERATION,
+            operation=OPERATION,
+            extra={
+                "count": members,
+                "seed": seed,
+                "units": result.units,
+                "users": result.users,
+                "reset": bool(reset),
+                "database": connection.vendor,
+            },
+        )
+    result.seconds = time.perf_counter() - started
+    return result
