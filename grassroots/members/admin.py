@@ -9,7 +9,7 @@ import datetime
 from typing import Any
 
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
@@ -258,13 +258,16 @@ class MemberAdmin(ScopedModelAdmin):
     change_form_datasets = [MemberAuditDataset]
     actions_detail = ["reveal_id", "start_transfer", "transfer_out", "change_status"]
     actions_list = ["arrival"]
+    # No bulk actions: the fast paginator has no total to "select all" against, and members
+    # leave the roster through a status change, not a bulk delete.
+    actions = None
 
     # --- lists and search ---
 
     def get_queryset(self, request: HttpRequest):
         qs = super().get_queryset(request)
         match = getattr(request, "resolver_match", None)
-        if match is not None and match.url_name == "members_member_changelist":
+        if match is not None and match.url_name in ("members_member_changelist", "autocomplete"):
             # The encrypted column is never shown in lists; do not fetch or decrypt it.
             qs = qs.defer("id_number")
         return qs
@@ -657,13 +660,6 @@ class OfficerAdmin(ScopedModelAdmin):
     list_filter_submit = True
     search_fields = ("member__name", "unit__name")
     autocomplete_fields = ("member",)
-
-    def save_model(self, request: HttpRequest, obj: Officer, form: Any, change: bool) -> None:
-        if obj.member_id and obj.unit_id:
-            member_unit = obj.member.unit
-            if not _in_scope(request.user, member_unit) and not request.user.is_superuser:
-                raise PermissionDenied
-        super().save_model(request, obj, form, change)
 
 
 # --- reference lists (province staff edit them; Django permissions decide) -----------------

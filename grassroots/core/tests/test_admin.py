@@ -138,3 +138,12 @@ def test_mark_all_read(client, province):
     response = client.get(reverse("admin:core_notification_mark_all_read"))
     assert response.status_code == 302
     assert not Notification.objects.filter(recipient=me, read_at__isnull=True).exists()
+
+
+def test_sidebar_hides_system_items_without_permission(client, province):
+    url = reverse("admin:core_notification_changelist")
+    tokens = reverse("admin:accounts_apitoken_changelist")
+    assert tokens in login(client, province, "province").get(url).content.decode()
+    html = login(client, province, "leader").get(url).content.decode()
+    assert tokens not in html
+    assert reverse("admin:core_auditevent_changelist") in html

@@ -88,6 +88,10 @@ def test_member_detail_has_tabs_and_masked_id(client, province, wanghan, who):
         assert tab in html
     assert wanghan.id_number_masked in html
     assert wanghan.id_number not in html
+    (audit_tab,) = response.context["datasets"]
+    events = list(audit_tab.cl.result_list)
+    assert [e.action for e in events] == ["create"]
+    assert events[0].object_id == str(wanghan.pk)
 
 
 def test_out_of_scope_member_pages_answer_404(client, province, wanghan):
