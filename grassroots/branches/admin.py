@@ -19,6 +19,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import TabularInline
 
+from grassroots.accounts.models import Role
 from grassroots.branches import exports, selectors, services
 from grassroots.branches.models import (
     Activity,
@@ -510,7 +511,11 @@ class ActivityAdmin(ScopedModelAdmin):
         own = getattr(request.user, "unit", None)
         if not plannable and own is not None and any(own.path.startswith(h.path) for h in hosts):
             plannable = [own]
-        can_change = self.has_change_permission(request) and not request.user.is_read_only
+        # Branch officers record their own meetings' attendance (DOMAIN: roles), even though
+        # their role grants only view permissions on the generic console forms.
+        can_change = (
+            self.has_change_permission(request) or request.user.role == Role.BRANCH_OFFICER
+        ) and not request.user.is_read_only
         if request.method == "POST" and can_change:
             return self._attendance_post(request, activity, plannable)
         context = {

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from grassroots.core.audit import AuditedModel
 from grassroots.core.scope import ScopedModel
 from grassroots.evaluation.sources import Subject
+from grassroots.members.models import Member
 from grassroots.organizations.models import Unit
 
 
@@ -124,6 +125,10 @@ class GradeBand(AuditedModel, ScopedModel):
     def __str__(self) -> str:
         return f"{self.name} ≥ {self.min_score}"
 
+    @classmethod
+    def scope_q(cls, path: str) -> Q:
+        return Q(scheme__in=Scheme.objects.filter(Scheme.scope_q(path)))
+
 
 class Indicator(AuditedModel, ScopedModel):
     """One node of the indicator tree.
@@ -177,6 +182,11 @@ class Indicator(AuditedModel, ScopedModel):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    @classmethod
+    def scope_q(cls, path: str) -> Q:
+        """Seen wherever its scheme is seen (evaluated units read the indicators too)."""
+        return Q(scheme__in=Scheme.objects.filter(Scheme.scope_q(path)))
 
 
 class Evaluation(AuditedModel, ScopedModel):
@@ -279,3 +289,12 @@ class Score(AuditedModel, ScopedModel):
 
     def __str__(self) -> str:
         return f"{self.indicator}: {self.score}"
+
+
+class PerformanceArchive(Member):
+    """Members seen through their performance archive (履职档案): the console's page per member."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("履职档案")
+        verbose_name_plural = _("履职档案")
