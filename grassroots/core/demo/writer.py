@@ -96,6 +96,12 @@ class RowWriter:
             for _name, definition in saved:
                 cursor.execute(definition)
 
+    def analyze(self, models_: Sequence[type[models.Model]]) -> None:
+        """Fresh planner statistics after a bulk load (autovacuum would take a while)."""
+        with connection.cursor() as cursor:
+            for model in models_:
+                cursor.execute(f'ANALYZE "{model._meta.db_table}"')
+
     def reserve_ids(self, model: type[models.Model], count: int) -> int:
         """First of ``count`` consecutive primary keys nobody else will use (table locked)."""
         table = model._meta.db_table
