@@ -447,6 +447,16 @@ def test_scoped_model_admin(model, province):
     visible = set(model._default_manager.visible_to(user).values_list("pk", flat=True))
     assert listed <= visible, f"{label} changelist shows rows outside visible_to"
 
+    # Filters, choice lists and the add form never name a sibling city's units.
+    pages = {"changelist": response}
+    if model_admin.has_add_permission(_request(user)):
+        pages["add form"] = client.get(f"{base}add/")
+    for page_name, page in pages.items():
+        if page.status_code == 200:
+            html = page.content.decode()
+            for sibling in (province.city_b, province.branch_b1):
+                assert sibling.name not in html, f"{label} {page_name} names {sibling.name}"
+
     # An out-of-scope object answers exactly like one that does not exist: 404 (or 403 for both).
     routes = ["<path:object_id>/change/", "<path:object_id>/delete/", "<path:object_id>/history/"]
     routes += [
