@@ -24,7 +24,14 @@ from grassroots.planning.composition import (
     indicator_q,
 )
 from grassroots.planning.history import Column, UnitTree, years_before
-from grassroots.planning.selectors import Advice, Standing, advise, quota_for, target_for
+from grassroots.planning.selectors import (
+    Advice,
+    Standing,
+    advise,
+    quota_for,
+    quotas_for,
+    target_for,
+)
 from grassroots.recruitment.models import Application, TalentProgramme
 from grassroots.recruitment.selectors import applications_visible, inbox_count, programme_figures
 
@@ -166,7 +173,9 @@ def dashboard(user: Any, *, today: datetime.date | None = None) -> Dashboard | N
         Figure(_("优才"), mine.get("talents", 0), members_url(unit, is_talent__exact="1", **active))
     )
 
-    for child in tree.children(unit.pk):
+    children = tree.children(unit.pk)
+    quotas = quotas_for(children, year)
+    for child in children:
         board.units.append(
             UnitLine(
                 unit=child,
@@ -174,7 +183,7 @@ def dashboard(user: Any, *, today: datetime.date | None = None) -> Dashboard | N
                 members_url=members_url(child, **active),
                 admitted=new.get(child.pk, {}).get("n", 0),
                 admitted_url=members_url(child, **joined),
-                planned=quota_for(child, year),
+                planned=quotas[child.pk],
             )
         )
 

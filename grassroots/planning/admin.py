@@ -239,7 +239,9 @@ class _ScopeForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = Unit.objects.visible_to(user).order_by("path")
+        field = self.fields["unit"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = Unit.objects.visible_to(user).order_by("path")
 
     def _unit(self, user: Any) -> Unit:
         if self.data.get("unit") and "unit" in self.errors:

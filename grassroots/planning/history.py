@@ -43,7 +43,8 @@ def years_before(day: datetime.date, years: int) -> datetime.date:
 
 def active_q(day: datetime.date) -> Q:
     """The fast rule, on Member's own fields: joined by ``day`` and not yet left."""
-    started = Q(join_date__lte=day) | Q(join_date__isnull=True, created_at__date__lte=day)
+    # join_date is nearly always set: test it first so the time-zone cast rarely runs.
+    started = Q(join_date__lte=day) | (Q(join_date__isnull=True) & Q(created_at__date__lte=day))
     return started & (Q(status=ACTIVE) | Q(status_date__gt=day))
 
 
@@ -116,7 +117,7 @@ class _Timeline:
             return self.status == ACTIVE or (
                 self.status_date is not None and self.status_date > day
             )
-        state = ACTIVE
+        state: str = ACTIVE
         for date, _from, to in self.changes:
             if date > day:
                 break
@@ -136,6 +137,11 @@ def _unit_filter(tree: UnitTree, prefix: str = "") -> Q:
     if len(tree.units) <= _IN_LIST_LIMIT:
         return Q(**{f"{prefix}unit_id__in": list(tree.units)})
     return Q(**{f"{prefix}unit__path__startswith": tree.root.path})
+
+
+def _rows(qs: Any) -> list[dict[str, Any]]:
+    """A values() queryset's rows, typed loosely (their keys are built at run time)."""
+    return list(qs)
 
 
 def _flag(q: Q) -> Case | Value:
@@ -182,7 +188,7 @@ def timelines(member_ids: Iterable[int]) -> dict[int, _Timeline]:
             line = found[member_id]
             if kind == Transfer.Kind.IN:
                 line.arrived = line.arrived or date
-            elif from_unit is not None and to_unit is not None:
+            elif date is not None and from_unit is not None and to_unit is not None:
                 line.moves.append((date, from_unit, to_unit))
         back = set(
             StatusChange.objects.filter(member_id__in=chunk, to_status=ACTIVE)
@@ -239,7 +245,7 @@ def count(
         qs = qs.filter(base)
     aggregates: dict[str, Any] = {c.key: Count("id", filter=active_q(c.day) & c.q) for c in columns}
     own: dict[int, dict[str, int]] = defaultdict(dict)
-    for row in qs.order_by().values("unit_id").annotate(**aggregates):
+    for row in _rows(qs.order_by().values("unit_id").annotate(**aggregates)):
         own[row["unit_id"]] = {c.key: row[c.key] for c in columns}
 
     special = _exceptions(tree, first)
@@ -251,8 +257,9 @@ def count(
             chunk = Member.objects.filter(pk__in=ids[start : start + 5000])
             if base is not None:
                 chunk = chunk.filter(base)
-            for row in chunk.values("pk").annotate(**{c.key: _flag(c.q) for c in columns}):
-                flags[row["pk"]] = row
+            flagged = chunk.values("pk").annotate(**{c.key: _flag(c.q) for c in columns})
+            for hit in _rows(flagged):
+                flags[hit["pk"]] = hit
         for member_id, row in flags.items():
             line = lines[member_id]
             for column in columns:
@@ -271,7 +278,7 @@ def count(
 
 CHANGE_IN = ("admitted", "arrived", "moved_in", "returned")
 CHANGE_OUT = ("moved_out", "transferred_out", "deceased", "resigned", "expelled")
-_LEAVE_KEYS = {
+_LEAVE_KEYS: dict[str, str] = {
     MemberStatus.TRANSFERRED_OUT: "transferred_out",
     MemberStatus.DECEASED: "deceased",
     MemberStatus.RESIGNED: "resigned",
@@ -331,17 +338,13 @@ def changes(tree: UnitTree, first: datetime.date, last: datetime.date) -> dict[i
     transfers = Transfer.objects.filter(
         state=Transfer.State.ACCEPTED, effective_date__range=(first, last)
     )
-    for row in (
-        transfers.filter(kind=Transfer.Kind.IN)
-        .order_by()
-        .values("to_unit_id")
-        .annotate(n=Count("id"))
-    ):
+    arrivals = transfers.filter(kind=Transfer.Kind.IN).order_by().values("to_unit_id")
+    for row in _rows(arrivals.annotate(n=Count("id"))):
         _add(own, row["to_unit_id"], "arrived", row["n"])
     internal = transfers.filter(kind=Transfer.Kind.INTERNAL)
-    for row in internal.order_by().values("to_unit_id").annotate(n=Count("id")):
+    for row in _rows(internal.order_by().values("to_unit_id").annotate(n=Count("id"))):
         _add(own, row["to_unit_id"], "moved_in", row["n"])
-    for row in internal.order_by().values("from_unit_id").annotate(n=Count("id")):
+    for row in _rows(internal.order_by().values("from_unit_id").annotate(n=Count("id"))):
         _add(own, row["from_unit_id"], "moved_out", row["n"])
     # Leaves: the member's current status, except for the reinstated (walked below).
     leaves = (
@@ -349,7 +352,7 @@ def changes(tree: UnitTree, first: datetime.date, last: datetime.date) -> dict[i
         .exclude(status=ACTIVE)
         .filter(~reinstated_q())
     )
-    for row in leaves.order_by().values("unit_id", "status").annotate(n=Count("id")):
+    for row in _rows(leaves.order_by().values("unit_id", "status").annotate(n=Count("id"))):
         _add(own, row["unit_id"], _LEAVE_KEYS[row["status"]], row["n"])
     # A leave whose unit differs from the current one (moved after leaving) is rare.
     odd = set(

@@ -80,6 +80,31 @@ def quota_for(unit: Unit, year: int) -> int | None:
     )
 
 
+def quotas_for(units: list[Unit], year: int) -> dict[int, int | None]:
+    """quota_for for many units in two queries."""
+    ids = [u.pk for u in units]
+    found: dict[int, int | None] = dict.fromkeys(ids)
+    for unit_id, n in YearlyQuota.objects.filter(unit_id__in=ids, year=year).values_list(
+        "unit_id", "new_members"
+    ):
+        found[unit_id] = n
+    planned = (
+        PlanTarget.objects.filter(
+            unit_id__in=ids,
+            year=year,
+            plan__is_active=True,
+            plan__start_year__lte=year,
+            plan__end_year__gte=year,
+            new_members__isnull=False,
+        )
+        .order_by("unit_id", "plan__unit__depth", "plan_id")
+        .values_list("unit_id", "new_members")
+    )
+    for unit_id, n in planned:  # the last row per unit is the plan made closest to it
+        found[unit_id] = n
+    return found
+
+
 @dataclass
 class Mismatch:
     year: int

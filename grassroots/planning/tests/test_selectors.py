@@ -194,3 +194,19 @@ def test_target_validation_messages(province):
             values={"new_members": 3},
             actor=province.users["city_a"],
         )
+
+
+@pytest.mark.django_db
+def test_quotas_for_agrees_with_quota_for(province):
+    units = [province.city_a, province.city_b, province.direct_branch, province.branch_a1]
+    YearlyQuota.objects.create(unit=province.city_a, year=2026, new_members=7)
+    YearlyQuota.objects.create(unit=province.city_b, year=2026, new_members=5)
+    plan = _plan(province)
+    plan_target_set(plan=plan, unit=province.city_b, year=2026, values={"new_members": 9})
+    city_plan = plan_create(unit=province.city_a, name="市规划", start_year=2026, end_year=2030)
+    plan_target_set(plan=plan, unit=province.branch_a1, year=2026, values={"new_members": 4})
+    plan_target_set(plan=city_plan, unit=province.branch_a1, year=2026, values={"new_members": 6})
+    batch = selectors.quotas_for(units, 2026)
+    assert batch == {u.pk: selectors.quota_for(u, 2026) for u in units}
+    assert batch[province.branch_a1.pk] == 6 and batch[province.city_b.pk] == 9
+    assert batch[province.direct_branch.pk] is None

@@ -1,0 +1,169 @@
+"""Planning figures at scale: the province's annual report, the console home, and a city's
+composition as of a past date — on PostgreSQL and on SQLite.
+
+Scale (environment): BENCH_PLANNING_MEMBERS (PostgreSQL, default 20,000),
+BENCH_PLANNING_SQLITE_MEMBERS (default 20,000), BENCH_PLANNING_DB (a PostgreSQL URL; default
+postgres://postgres@127.0.0.1:5432/grassroots_bench_planning — a dedicated database, created
+when missing and filled once per scale by the demo generator, which writes several years of
+history: admissions, transfers inside and across the province, deaths, resignations),
+BENCH_PLANNING_SQLITE (a file; default var/bench_planning.sqlite3), BENCH_PLANNING_ONLY
+("postgres" or "sqlite"). The issue's scale: BENCH_PLANNING_MEMBERS=1000000
+BENCH_PLANNING_SQLITE_MEMBERS=100000.
+
+Each measurement runs once to warm caches, then REPEAT times; the median and best are printed.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/grassroots_bench_planning"
+REPEAT = 5
+
+
+def main() -> None:
+    only = os.environ.get("BENCH_PLANNING_ONLY", "")
+    runs = []
+    if only in ("", "postgres"):
+        runs.append(
+            (
+                os.environ.get("BENCH_PLANNING_DB", DEFAULT_DB),
+                os.environ.get("BENCH_PLANNING_MEMBERS", "20000"),
+            )
+        )
+    if only in ("", "sqlite"):
+        path = Path(os.environ.get("BENCH_PLANNING_SQLITE", "var/bench_planning.sqlite3"))
+        runs.append(
+            (
+                f"sqlite:///{path.resolve()}",
+                os.environ.get("BENCH_PLANNING_SQLITE_MEMBERS", "20000"),
+            )
+        )
+    for url, members in runs:
+        env = dict(os.environ)
+        env["DATABASE_URL"] = url
+        env["BENCH_PLANNING_N"] = members
+        env["DJANGO_SETTINGS_MODULE"] = "grassroots.config.settings.base"
+        env.setdefault("GRASSROOTS_ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
+        subprocess.run(
+            [sys.executable, "-m", "bench.bench_planning", "--child"], env=env, check=True
+        )
+
+
+def _prepare_postgres(url: str) -> None:
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def _timed(fn: Callable[[], object]) -> tuple[float, float, float]:
+    started = time.perf_counter()
+    fn()
+    first = time.perf_counter() - started
+    laps = []
+    for _ in range(REPEAT):
+        started = time.perf_counter()
+        fn()
+        laps.append(time.perf_counter() - started)
+    return first, statistics.median(laps), min(laps)
+
+
+def child() -> None:
+    url = os.environ["DATABASE_URL"]
+    members = int(os.environ["BENCH_PLANNING_N"])
+    if url.startswith("postgres"):
+        _prepare_postgres(url)
+    else:
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+
+    import django
+
+    django.setup()
+    import datetime
+
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+
+    from grassroots.accounts.models import Role, User
+    from grassroots.core.context import acting
+    from grassroots.core.demo import demo_exists, demo_generate
+    from grassroots.dashboard.selectors import dashboard
+    from grassroots.members.models import Member, StatusChange, Transfer
+    from grassroots.organizations.models import Unit
+    from grassroots.planning.report import annual_report, write_xlsx
+    from grassroots.planning.selectors import composition
+
+    call_command("migrate", verbosity=0)
+    if not demo_exists() or Member.objects.count() != members:
+        started = time.perf_counter()
+        demo_generate(members=members, reset=demo_exists(), log=lambda _line: None)
+        print(f"  generated {members:,} members in {time.perf_counter() - started:.0f} s")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    root = Unit.objects.get(parent__isnull=True)
+    user = (
+        User.objects.filter(unit=root, role=Role.PROVINCE_STAFF, is_active=True).first()
+        or User.objects.filter(is_superuser=True).first()
+    )
+    city = max(
+        Unit.objects.filter(parent=root, kind__level=2),
+        key=lambda u: Member.objects.filter(unit__path__startswith=u.path).count(),
+    )
+    today = datetime.date.today()
+    year = today.year - 1
+    past = datetime.date(today.year - 2, 6, 30)
+    print(
+        f"  {connection.vendor}: {Member.objects.count():,} members, "
+        f"{StatusChange.objects.count():,} status rows, {Transfer.objects.count():,} transfers, "
+        f"{Unit.objects.count():,} units; city {city.code} "
+        f"({Member.objects.filter(unit__path__startswith=city.path).count():,} members now)"
+    )
+
+    def report() -> None:
+        write_xlsx(annual_report(user=user, unit=root, year=year))
+
+    client = Client()
+    client.force_login(user)
+
+    def home_page() -> None:
+        response = client.get("/admin/")
+        assert response.status_code == 200, response.status_code
+
+    with acting(user, source="cli"):
+        figures = [
+            (f"province annual report {year} (data + xlsx)", report, 2.0),
+            ("dashboard figures (selector)", lambda: dashboard(user), 0.3),
+            ("dashboard page (GET /admin/)", home_page, 0.3),
+            (
+                f"composition of city {city.code} as of {past}",
+                lambda: composition(user=user, unit=city, day=past),
+                0.5,
+            ),
+        ]
+        for label, fn, goal in figures:
+            first, median, best = _timed(fn)
+            print(
+                f"  {label}: median {median * 1000:.0f} ms, best {best * 1000:.0f} ms, "
+                f"first {first * 1000:.0f} ms (goal {goal * 1000:.0f} ms at 1,000,000 on PostgreSQL)",
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    if "--child" in sys.argv:
+        child()
+    else:
+        main()
