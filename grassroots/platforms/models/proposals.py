@@ -99,6 +99,8 @@ class Proposal(AuditedModel, ScopedModel):
         related_name="+",
         verbose_name=_("采纳级别"),
     )
+    # Kept by the service that adds instructions, so yearly statistics need no join.
+    instruction_count = models.PositiveSmallIntegerField(_("领导批示数"), default=0, editable=False)
     handling_unit = models.CharField(_("承办单位"), max_length=200, blank=True)
     reply = models.TextField(_("办理答复"), blank=True)
     replied_on = models.DateField(_("答复日期"), null=True, blank=True)

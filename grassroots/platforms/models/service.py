@@ -55,6 +55,11 @@ class ServiceProject(AuditedModel, ScopedModel):
     materials_value = models.DecimalField(
         _("物资折价（元）"), max_digits=14, decimal_places=2, default=Decimal(0)
     )
+    # Kept by service_volunteer_set, so yearly statistics need no join.
+    volunteer_count = models.PositiveIntegerField(_("志愿者人数"), default=0, editable=False)
+    volunteer_hours = models.DecimalField(
+        _("志愿服务总时长"), max_digits=10, decimal_places=1, default=Decimal(0), editable=False
+    )
     created_by = models.CharField(_("录入人"), max_length=150, blank=True)
     created_at = models.DateTimeField(_("录入时间"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)

@@ -443,13 +443,16 @@ def proposal_instruction_add(
     """领导批示 with the leader's level and the text."""
     _check(proposal, "instruction")
     require_staff_on(actor, proposal.unit, CHANGE)
-    return LeaderInstruction.objects.create(
+    instruction = LeaderInstruction.objects.create(
         proposal=proposal,
         leader=require_text(leader, "leader", _("请填写批示领导")),
         level=level,
         text=require_text(text, "text", _("请填写批示内容")),
         instructed_on=instructed_on,
     )
+    proposal.instruction_count = proposal.instructions.count()
+    proposal.save()
+    return instruction
 
 
 @transaction.atomic

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Count, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
@@ -182,6 +183,9 @@ def service_volunteer_set(
     if not created:
         volunteer.hours, volunteer.role = amount, role.strip() or volunteer.role
         volunteer.save()
+    totals = project.volunteers.aggregate(n=Count("id"), h=Sum("hours"))
+    project.volunteer_count, project.volunteer_hours = totals["n"], totals["h"] or Decimal(0)
+    project.save()
     return volunteer
 
 
