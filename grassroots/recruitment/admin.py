@@ -510,13 +510,18 @@ class ApplicationAdmin(ScopedModelAdmin):
                 "state",
                 "is_talent",
             )
-            .annotate(
-                has_override=Exists(ConditionOverride.objects.filter(application=OuterRef("pk")))
-            )
             .order_by("stage_entered_at", "pk")
         )
         page = Paginator(qs, 50).get_page(request.GET.get("p"))
-        rows = [(a, selectors.age_in_days(a)) for a in page.object_list]
+        selectors.remember_inbox_count(request.user, page.paginator.count)
+        apps = list(page.object_list)
+        # Overrides for the shown rows only (an annotation would be computed for every match).
+        overridden = set(
+            ConditionOverride.objects.filter(application__in=apps).values_list(
+                "application_id", flat=True
+            )
+        )
+        rows = [(a, selectors.age_in_days(a), a.pk in overridden) for a in apps]
         context = {
             **self.admin_site.each_context(request),
             "title": _("我的待办"),

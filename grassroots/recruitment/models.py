@@ -393,6 +393,18 @@ class Application(AuditedModel, ScopedModel, PersonFields):
         indexes = [
             models.Index(fields=["state", "stage", "stage_entered_at"]),
             models.Index(fields=["quota_unit", "quota_year", "state"]),
+            # The inbox lists open applications oldest-waiting first.
+            models.Index(
+                fields=["stage_entered_at", "id"],
+                name="application_open_waiting",
+                condition=models.Q(state="open"),
+            ),
+            # ... and counts them per stage and unit (index-only on PostgreSQL).
+            models.Index(
+                fields=["stage", "unit", "applicant_user"],
+                name="application_open_stage_unit",
+                condition=models.Q(state="open"),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -62,10 +62,17 @@ def user_level(user: Any) -> int | None:
     return unit.kind.level if unit is not None else None
 
 
+def member_of(user: Any) -> Any:
+    """The user's own member record (or None), looked up once per user object."""
+    if not hasattr(user, "_recruitment_member"):
+        user._recruitment_member = getattr(user, "member", None) if user.pk else None
+    return user._recruitment_member
+
+
 def is_applicant_or_introducer(user: Any, app: Application) -> bool:
     if app.applicant_user_id and app.applicant_user_id == user.pk:
         return True
-    member = getattr(user, "member", None) if hasattr(user, "member") else None
+    member = member_of(user)
     if member is not None and app.id_number_hash and member.id_number_hash == app.id_number_hash:
         return True
     return app.introducers.filter(member__user=user).exists() if app.pk else False
@@ -95,13 +102,19 @@ def why_cannot_act(user: Any, app: Application, stage: Stage | None = None) -> s
     return None
 
 
-def stages_for_user(user: Any, stages: list[Stage] | None = None) -> list[Stage]:
-    """Stages this user's role and level could act on (scope is applied separately)."""
+def stages_for_user(user: Any) -> list[Stage]:
+    """Stages this user's role and level could act on (scope is applied separately);
+    remembered on the user object for the rest of the request."""
+    cached = getattr(user, "_recruitment_stages", None)
+    if cached is not None:
+        return cached
     level = user_level(user)
     if level is None or user.role in READ_ONLY_ROLES:
-        return []
-    return [
-        s
-        for s in (stages or active_stages())
-        if s.actor_level == level and user.role in s.actor_roles
-    ]
+        stages: list[Stage] = []
+    else:
+        stages = [
+            s for s in active_stages() if s.actor_level == level and user.role in s.actor_roles
+        ]
+    if getattr(user, "is_authenticated", False):
+        user._recruitment_stages = stages
+    return stages

@@ -8,6 +8,7 @@ from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
@@ -37,7 +38,7 @@ def inbox(user: Any) -> QuerySet[Application]:
     if not stages:
         return Application.objects.none()
     qs = applications_visible(user).filter(state=Application.State.OPEN, stage__in=stages)
-    member = getattr(user, "member", None)
+    member = procedure.member_of(user)
     if member is not None:
         qs = qs.exclude(introducers__member=member)
         if member.id_number_hash:
@@ -46,7 +47,18 @@ def inbox(user: Any) -> QuerySet[Application]:
 
 
 def inbox_count(user: Any) -> int:
-    return inbox(user).count()
+    """Counted once per request: the inbox page stores its own count on the user object so
+    that the sidebar badge does not count again."""
+    cached = getattr(user, "_recruitment_inbox_count", None)
+    if cached is None:
+        cached = inbox(user).count()
+        remember_inbox_count(user, cached)
+    return cached
+
+
+def remember_inbox_count(user: Any, count: int) -> None:
+    if getattr(user, "is_authenticated", False):
+        user._recruitment_inbox_count = count
 
 
 def age_in_days(app: Application, today: datetime.date | None = None) -> int:
@@ -87,7 +99,23 @@ def quota_lines(user: Any, year: int | None = None) -> list[QuotaLine]:
         .annotate(n=Count("id"))
         .values_list("quota_unit", "n")
     )
-    return [QuotaLine(u, year, quota_for(u, year), used.get(u.pk, 0)) for u in units]
+    return [QuotaLine(u, year, _quota_shown(u, year), used.get(u.pk, 0)) for u in units]
+
+
+QUOTA_DISPLAY_SECONDS = 60
+
+
+def _quota_shown(unit: Unit, year: int) -> int | None:
+    """The quota as displayed in the inbox, cached briefly: planning computes it from the plan
+    (several queries per unit) and the inbox lists every city. Approval itself always asks
+    planning afresh (services.quota_status), so a stale display never lets a quota be passed."""
+    key = f"recruitment:quota:{unit.pk}:{year}"
+    cached = cache.get(key, "missing")
+    if cached != "missing":
+        return cached
+    value = quota_for(unit, year)
+    cache.set(key, value, QUOTA_DISPLAY_SECONDS)
+    return value
 
 
 def _ancestor_paths(path: str) -> list[str]:
