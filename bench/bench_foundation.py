@@ -148,6 +148,7 @@ def run(members: int) -> None:
         listed = selectors.members_in_unit(visible, city).select_related("unit")[:50]
         _explain("list", listed)
         _explain("search", selectors.member_search(visible, initials)[:50])
+        _explain("list count", selectors.members_in_unit(visible, city).values("pk"))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"   peak memory: {rss_after_generation:,.0f} MB after generation, {peak:,.0f} MB at end")
     print(

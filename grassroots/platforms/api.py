@@ -794,7 +794,7 @@ def statistics(request: HttpRequest, year: int | None = None) -> dict:
     rows = selectors.platform_statistics(user=request.user, year=year)
     return {
         "year": year,
-        "totals": _plain(selectors.statistics_totals(user=request.user, year=year)),
+        "totals": _plain(selectors.totals_of(rows)),
         "units": [
             {"unit": _unit(r.unit), "own": _plain(r.own), "total": _plain(r.total)} for r in rows
         ],

@@ -13,6 +13,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from grassroots.core.scope import user_scope_path
 from grassroots.members.models import Member
 from grassroots.organizations.models import Unit
 from grassroots.platforms.models import (
@@ -220,11 +221,19 @@ SUBMITTED = ~Q(status__in=[ProposalStatus.DRAFT, ProposalStatus.WITHDRAWN])
 
 
 def _merge(target: dict[int, dict[str, Any]], rows: Iterable[Any], key: str) -> None:
+    """Rows of one grouped query into {unit id: {metric: value}} (metric names never repeat
+    across queries, so a plain update suffices)."""
     for row in rows:
         unit_id = row.pop(key)
-        bucket = target[unit_id]
-        for name, value in row.items():
-            bucket[name] = bucket.get(name, 0) + (value or 0)
+        target[unit_id].update((name, value or 0) for name, value in row.items())
+
+
+def _owned_in_scope(model: Any, user: Any, link: str = "unit") -> QuerySet:
+    """``model`` rows whose owning unit the user can see: the rule of ``visible_to`` (the
+    unit's path under the user's), written as a semi-join on the visible units' ids so that
+    the grouped scans below do not join a unit row to every record."""
+    units = Unit.objects.visible_to(user).values("pk")  # type: ignore[attr-defined]
+    return model.objects.filter(**{f"{link}_id__in": units})
 
 
 def statistics_by_unit(*, user: Any, year: int) -> dict[int, dict[str, Any]]:
@@ -233,7 +242,7 @@ def statistics_by_unit(*, user: Any, year: int) -> dict[int, dict[str, Any]]:
     figures are kept on the proposal and the project by their services, so no child table is
     joined."""
     own: dict[int, dict[str, Any]] = defaultdict(dict)
-    proposals = Proposal.objects.visible_to(user).filter(year=year)  # type: ignore[attr-defined]
+    proposals = _owned_in_scope(Proposal, user).filter(year=year)
     _merge(
         own,
         proposals.order_by()
@@ -249,7 +258,7 @@ def statistics_by_unit(*, user: Any, year: int) -> dict[int, dict[str, Any]]:
         ),
         "unit_id",
     )
-    pieces = InformationPiece.objects.visible_to(user).filter(year=year)  # type: ignore[attr-defined]
+    pieces = _owned_in_scope(InformationPiece, user).filter(year=year)
     _merge(
         own,
         pieces.order_by()
@@ -261,7 +270,7 @@ def statistics_by_unit(*, user: Any, year: int) -> dict[int, dict[str, Any]]:
         ),
         "unit_id",
     )
-    topics = ResearchTopic.objects.visible_to(user).filter(year=year)  # type: ignore[attr-defined]
+    topics = _owned_in_scope(ResearchTopic, user).filter(year=year)
     _merge(
         own,
         topics.order_by()
@@ -291,11 +300,9 @@ def statistics_by_unit(*, user: Any, year: int) -> dict[int, dict[str, Any]]:
         "topic__unit_id",
     )
     projects = (
-        ServiceProject.objects.visible_to(user)
+        _owned_in_scope(ServiceProject, user)
         .filter(year=year)
-        .exclude(  # type: ignore[attr-defined]
-            status=ServiceStatus.CANCELLED
-        )
+        .exclude(status=ServiceStatus.CANCELLED)
     )
     _merge(
         own,
@@ -338,13 +345,21 @@ def platform_statistics(*, user: Any, year: int) -> list[UnitStatistics]:
         if unit is None:
             continue
         rows[unit.path].own.update(values)
-        for path in unit.ancestor_paths():
-            row = rows.get(path)
-            if row is None:
-                continue
-            for name, value in values.items():
-                row.total[name] = row.total.get(name, 0) + value
+        targets = [r.total for r in map(rows.get, unit.ancestor_paths()) if r is not None]
+        for name, value in values.items():
+            if value:
+                for total in targets:
+                    total[name] += value
     return list(rows.values())
+
+
+def totals_of(rows: Iterable[UnitStatistics]) -> dict[str, Any]:
+    """The sum of every row's own figures: what the user can see, with no second query."""
+    totals = _zero()
+    for row in rows:
+        for name, value in row.own.items():
+            totals[name] += value
+    return totals
 
 
 def statistics_totals(*, user: Any, year: int) -> dict[str, Any]:
@@ -378,77 +393,75 @@ MEMBER_METRICS = (
 )
 
 
-def member_statistics(*, user: Any, year: int, unit: Unit | None = None) -> list[MemberStatistics]:
-    """Per member: contributions to records the user can see, for members the user can see."""
-    members = Member.objects.visible_to(user)  # type: ignore[attr-defined]
+def _credit_scope(user: Any, record: str, unit: Unit | None) -> Q | None:
+    """Credit rows on records the user can see, for members the user can see (and, when
+    given, members of ``unit``'s subtree). None: the user sees nothing."""
+    path = user_scope_path(user)
+    if path is None:
+        return None
+    q = Q()
+    if path:
+        q &= Q(
+            **{f"{record}__unit__path__startswith": path, "member__unit__path__startswith": path}
+        )
     if unit is not None:
-        members = members.filter(unit__path__startswith=unit.path)
+        q &= Q(member__unit__path__startswith=unit.path)
+    return q
+
+
+def member_statistics(*, user: Any, year: int, unit: Unit | None = None) -> list[MemberStatistics]:
+    """Per member: contributions to records the user can see, for members the user can see.
+
+    A member appears once per record (authors are unique per record), so plain counts of
+    credit rows are counts of records: four grouped queries over the credit tables."""
     values: dict[int, dict[str, Any]] = defaultdict(dict)
-    proposals = Proposal.objects.visible_to(user).filter(year=year).filter(SUBMITTED)  # type: ignore[attr-defined]
+    proposal_q = _credit_scope(user, "proposal", unit)
+    if proposal_q is None:
+        return []
     _merge(
         values,
-        ProposalAuthor.objects.filter(proposal__in=proposals, member__in=members)
+        ProposalAuthor.objects.filter(proposal_q, member__isnull=False, proposal__year=year)
+        .exclude(proposal__status__in=[ProposalStatus.DRAFT, ProposalStatus.WITHDRAWN])
         .order_by()
         .values("member_id")
         .annotate(
-            proposals_submitted=Count("proposal_id", distinct=True),
-            proposals_first_author=Count("proposal_id", filter=Q(order=1), distinct=True),
-            proposals_adopted=Count("proposal_id", filter=Q(proposal__adopted=True), distinct=True),
+            proposals_submitted=Count("id"),
+            proposals_first_author=Count("id", filter=Q(order=1)),
+            proposals_adopted=Count("id", filter=Q(proposal__adopted=True)),
         ),
         "member_id",
     )
-    pieces = (
-        InformationPiece.objects.visible_to(user)
-        .filter(year=year)
-        .exclude(  # type: ignore[attr-defined]
-            status=InformationStatus.WITHDRAWN
-        )
-    )
     _merge(
         values,
-        InformationAuthor.objects.filter(piece__in=pieces, member__in=members)
+        InformationAuthor.objects.filter(
+            _credit_scope(user, "piece", unit), member__isnull=False, piece__year=year
+        )
+        .exclude(piece__status=InformationStatus.WITHDRAWN)
         .order_by()
         .values("member_id")
         .annotate(
-            information_submitted=Count("piece_id", distinct=True),
-            information_adopted=Count(
-                "piece_id", filter=Q(piece__status=InformationStatus.ADOPTED), distinct=True
-            ),
+            information_submitted=Count("id"),
+            information_adopted=Count("id", filter=Q(piece__status=InformationStatus.ADOPTED)),
             information_points=Sum("piece__points", filter=Q(order=1)),
         ),
         "member_id",
     )
-    topics = (
-        ResearchTopic.objects.visible_to(user)
-        .filter(year=year)
-        .exclude(  # type: ignore[attr-defined]
-            status=ResearchStatus.CANCELLED
-        )
-    )
     _merge(
         values,
-        ResearchMember.objects.filter(topic__in=topics, member__in=members)
+        ResearchMember.objects.filter(_credit_scope(user, "topic", unit), topic__year=year)
+        .exclude(topic__status=ResearchStatus.CANCELLED)
         .order_by()
         .values("member_id")
-        .annotate(
-            research_topics=Count("topic_id", distinct=True),
-            research_led=Count("topic_id", filter=Q(is_lead=True), distinct=True),
-        ),
+        .annotate(research_topics=Count("id"), research_led=Count("id", filter=Q(is_lead=True))),
         "member_id",
     )
-    projects = (
-        ServiceProject.objects.visible_to(user)
-        .filter(year=year)
-        .exclude(  # type: ignore[attr-defined]
-            status=ServiceStatus.CANCELLED
-        )
-    )
     _merge(
         values,
-        ServiceVolunteer.objects.filter(project__in=projects, member__in=members)
+        ServiceVolunteer.objects.filter(_credit_scope(user, "project", unit), project__year=year)
+        .exclude(project__status=ServiceStatus.CANCELLED)
         .order_by()
         .values("member_id")
-        .annotate(service_projects=Count("project_id", distinct=True), service_hours=Sum("hours")),
+        .annotate(service_projects=Count("id"), service_hours=Sum("hours")),
         "member_id",
     )
     names: dict[int, dict[str, Any]] = {

@@ -70,30 +70,38 @@ class RowWriter:
         them row by row. Indexes that back constraints (primary keys, unique) stay. Inside
         the caller's transaction, so a failed load leaves every index as it was.
         """
-        if not self.is_postgres or rows < 50_000:
+        if rows < 50_000:
             yield
             return
-        saved: list[tuple[str, str]] = []
+        saved: list[str] = []
         with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+            if self.is_postgres:
+                cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
             for model in models_:
                 table = model._meta.db_table
                 cursor.execute(f'SELECT COUNT(*) FROM (SELECT 1 FROM "{table}" LIMIT %s) t', [rows])
                 if cursor.fetchone()[0] >= rows:
                     continue  # already big: dropping indexes would cost more than it saves
-                cursor.execute(
-                    "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x "
-                    "JOIN pg_class i ON i.oid = x.indexrelid "
-                    "WHERE x.indrelid = %s::regclass AND NOT EXISTS "
-                    "(SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)",
-                    [f'"{table}"'],
-                )
+                if self.is_postgres:
+                    cursor.execute(
+                        "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x "
+                        "JOIN pg_class i ON i.oid = x.indexrelid "
+                        "WHERE x.indrelid = %s::regclass AND NOT EXISTS "
+                        "(SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)",
+                        [f'"{table}"'],
+                    )
+                else:
+                    cursor.execute(
+                        "SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+                        "AND tbl_name = %s AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%%'",
+                        [table],
+                    )
                 for name, definition in cursor.fetchall():
                     cursor.execute(f'DROP INDEX "{name}"')
-                    saved.append((name, definition))
+                    saved.append(definition)
         yield
         with connection.cursor() as cursor:
-            for _name, definition in saved:
+            for definition in saved:
                 cursor.execute(definition)
 
     def analyze(self, models_: Sequence[type[models.Model]]) -> None:

@@ -150,3 +150,28 @@ def test_same_seed_same_people_and_rerun_is_a_no_op(built):
     )
     demo("--members", str(N), "--seed", "8", "--reset")
     assert roster() != first and Member.objects.count() == N
+
+
+def _index_names(table: str) -> set[str]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        return {
+            name
+            for name, info in connection.introspection.get_constraints(cursor, table).items()
+            if info["index"]
+        }
+
+
+def test_a_large_load_rebuilds_exactly_the_indexes_it_dropped(db):
+    from grassroots.core.demo.writer import RowWriter
+
+    tables = [Member, NameKey, StatusChange]
+    before = {m._meta.db_table: _index_names(m._meta.db_table) for m in tables}
+    dropped: dict[str, set[str]] = {}
+    with RowWriter().deferred_indexes(tables, 50_000):
+        for model in tables:
+            table = model._meta.db_table
+            dropped[table] = before[table] - _index_names(table)
+    assert dropped[Member._meta.db_table]  # the plain indexes were gone during the load
+    assert {m._meta.db_table: _index_names(m._meta.db_table) for m in tables} == before

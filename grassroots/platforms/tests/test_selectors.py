@@ -138,6 +138,7 @@ def test_unit_statistics_equal_hand_counts(province, people, records):
     assert p["proposals_submitted"] == 3 and p["service_beneficiaries"] == 37
     totals = selectors.statistics_totals(user=province.users["province"], year=YEAR)
     assert totals == p
+    assert selectors.totals_of(rows.values()) == p
     assert (
         selectors.statistics_totals(user=province.users["province"], year=YEAR - 1)[
             "proposals_submitted"
