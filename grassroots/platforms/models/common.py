@@ -6,6 +6,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from grassroots.core.audit import AuditedModel
+from grassroots.core.scope import ScopedModel
+
 
 class PlatformEntry(models.Model):
     """An editable reference list entry, seeded by a migration."""
@@ -34,7 +37,7 @@ class Level(PlatformEntry):
         verbose_name_plural = _("级别")
 
 
-class AuthorRow(models.Model):
+class AuthorRow(AuditedModel, ScopedModel):
     """One credited author, in order: a member or a whole unit (exactly one of the two)."""
 
     member = models.ForeignKey(

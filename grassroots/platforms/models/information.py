@@ -82,6 +82,8 @@ class InformationPiece(AuditedModel, ScopedModel):
 
 
 class InformationAuthor(AuthorRow):
+    scope_path_lookup = "piece__unit__path"
+
     piece = models.ForeignKey(
         InformationPiece, on_delete=models.CASCADE, related_name="authors", verbose_name=_("信息")
     )

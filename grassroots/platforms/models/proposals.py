@@ -134,6 +134,8 @@ class Proposal(AuditedModel, ScopedModel):
 
 
 class ProposalAuthor(AuthorRow):
+    scope_path_lookup = "proposal__unit__path"
+
     proposal = models.ForeignKey(
         Proposal, on_delete=models.CASCADE, related_name="authors", verbose_name=_("提案")
     )
@@ -145,7 +147,9 @@ class ProposalAuthor(AuthorRow):
         indexes = [models.Index(fields=["member", "proposal"])]
 
 
-class ProposalReviewer(models.Model):
+class ProposalReviewer(AuditedModel, ScopedModel):
+    scope_path_lookup = "proposal__unit__path"
+
     proposal = models.ForeignKey(
         Proposal, on_delete=models.CASCADE, related_name="reviewers", verbose_name=_("提案")
     )

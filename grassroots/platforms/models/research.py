@@ -58,8 +58,10 @@ class ResearchTopic(AuditedModel, ScopedModel):
         return self.title
 
 
-class ResearchMember(models.Model):
+class ResearchMember(AuditedModel, ScopedModel):
     """A member of the topic's group, in order (the lead is also row 1)."""
+
+    scope_path_lookup = "topic__unit__path"
 
     topic = models.ForeignKey(
         ResearchTopic, on_delete=models.CASCADE, related_name="members", verbose_name=_("课题")

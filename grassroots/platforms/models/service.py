@@ -74,8 +74,10 @@ class ServiceProject(AuditedModel, ScopedModel):
         return self.title
 
 
-class ServiceProjectUnit(models.Model):
+class ServiceProjectUnit(AuditedModel, ScopedModel):
     """A co-organizing unit (credited, not granted visibility)."""
+
+    scope_path_lookup = "project__unit__path"
 
     project = models.ForeignKey(
         ServiceProject,

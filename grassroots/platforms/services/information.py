@@ -66,12 +66,8 @@ def _check(piece: InformationPiece, action: str) -> None:
 
 def _set_authors(piece: InformationPiece, credits: Sequence[Credit]) -> None:
     piece.authors.all().delete()
-    InformationAuthor.objects.bulk_create(
-        [
-            InformationAuthor(piece=piece, member=c.member, author_unit=c.unit, order=i)
-            for i, c in enumerate(credits, 1)
-        ]
-    )
+    for i, c in enumerate(credits, 1):  # one save each: credit changes are audited
+        InformationAuthor.objects.create(piece=piece, member=c.member, author_unit=c.unit, order=i)
 
 
 def _is_author(actor: Any, piece: InformationPiece) -> bool:

@@ -106,12 +106,10 @@ def _clean_text(*, title: str, body: str) -> tuple[str, str]:
 
 def _set_authors(proposal: Proposal, credits: Sequence[Credit]) -> None:
     proposal.authors.all().delete()
-    ProposalAuthor.objects.bulk_create(
-        [
-            ProposalAuthor(proposal=proposal, member=c.member, author_unit=c.unit, order=i)
-            for i, c in enumerate(credits, 1)
-        ]
-    )
+    for i, c in enumerate(credits, 1):  # one save each: credit changes are audited
+        ProposalAuthor.objects.create(
+            proposal=proposal, member=c.member, author_unit=c.unit, order=i
+        )
 
 
 @transaction.atomic
@@ -266,13 +264,11 @@ def proposal_assign_reviewers(
     require_staff_on(actor, proposal.unit, CHANGE)
     _reviewers_valid(proposal, reviewers)
     existing = set(proposal.reviewers.values_list("reviewer_id", flat=True))
-    ProposalReviewer.objects.bulk_create(
-        [
-            ProposalReviewer(proposal=proposal, reviewer=r, assigned_by=actor_name(actor))
-            for r in reviewers
-            if r.pk not in existing
-        ]
-    )
+    for r in reviewers:
+        if r.pk not in existing:
+            ProposalReviewer.objects.create(
+                proposal=proposal, reviewer=r, assigned_by=actor_name(actor)
+            )
     return proposal
 
 
@@ -341,7 +337,8 @@ def proposal_merge(*, actor: Any, proposal: Proposal, into: Proposal) -> Proposa
                     order=last,
                 )
             )
-    ProposalAuthor.objects.bulk_create(extra)
+    for row in extra:
+        row.save()
     proposal.status = S.MERGED
     proposal.merged_into = into
     proposal.save()

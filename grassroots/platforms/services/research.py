@@ -91,12 +91,9 @@ def research_topic_create(
         summary=(summary or "").strip(),
         created_by=actor_name(actor),
     )
-    ResearchMember.objects.bulk_create(
-        [
-            ResearchMember(topic=topic, member=c.member, order=i, is_lead=i == 1)
-            for i, c in enumerate(credits, 1)
-        ]
-    )
+    members_in_order = [lead, *[m for m in members if m.pk != lead.pk]]
+    for i, member in enumerate(members_in_order, 1):  # one save each: credits are audited
+        ResearchMember.objects.create(topic=topic, member=member, order=i, is_lead=i == 1)
     return topic
 
 

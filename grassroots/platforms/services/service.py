@@ -119,9 +119,8 @@ def service_project_create(
         created_by=actor_name(actor),
         **_figures(figures or {}),
     )
-    ServiceProjectUnit.objects.bulk_create(
-        [ServiceProjectUnit(project=project, unit=u) for u in organizers[1:]]
-    )
+    for partner in organizers[1:]:
+        ServiceProjectUnit.objects.create(project=project, unit=partner)
     return project
 
 

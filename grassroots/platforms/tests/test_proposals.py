@@ -21,6 +21,9 @@ def test_full_lifecycle_to_archive(province, people):
     p = make_proposal(staff, people["a1"], people["b1"])
     assert p.status == S.DRAFT and p.unit == province.branch_a1
     assert [a.member for a in p.authors.all()] == [people["a1"], people["b1"]]
+    credit_events = AuditEvent.objects.filter(object_type="platforms.proposalauthor")
+    assert credit_events.count() == 2
+    assert {e.unit_path for e in credit_events} == {province.branch_a1.path}
     p = advance(staff, p, "submit", "receive")
     year = timezone.localdate().year
     assert p.reference_code == f"TA-{year}-0001"
