@@ -156,3 +156,24 @@ def test_revoke_action(client, province):
     token.refresh_from_db()
     assert token.revoked_at is not None
     assert token_authenticate(raw) is None
+
+
+def test_tokens_are_scoped_by_their_user(client, province):
+    inside, _ = token_create(user=province.users["branch_a1"])
+    outside, _ = token_create(user=province.users["city_b"])
+    actor = province.users["city_a"]
+    actor.user_permissions.set(Permission.objects.filter(content_type__app_label="accounts"))
+    client.force_login(actor)
+    listed = client.get(reverse("admin:accounts_apitoken_changelist")).context["cl"].result_list
+    assert [t.pk for t in listed] == [inside.pk]
+    for token, status in ((inside, 200), (outside, 404)):
+        url = reverse("admin:accounts_apitoken_change", args=[token.pk])
+        assert client.get(url).status_code == status
+    add = client.get(reverse("admin:accounts_apitoken_add"))
+    users = add.context["adminform"].form.fields["user"].queryset
+    assert province.users["city_b"] not in users and province.users["branch_a1"] in users
+    response = client.post(
+        reverse("admin:accounts_apitoken_add"), {"user": province.users["city_b"].pk, "name": "x"}
+    )
+    assert response.status_code == 200 and "user" in response.context["adminform"].form.errors
+    assert ApiToken.objects.count() == 2

@@ -101,8 +101,10 @@ def test_notifications_are_ones_own_and_the_bell_counts_unread(client, province,
     html = response.content.decode()
     assert 'id="notification-bell"' in html and 'data-unread="2"' in html
     foreign = Notification.objects.get(recipient=other)
-    url = reverse("admin:core_notification_change", args=[foreign.pk])
-    assert client.get(url).status_code == 404
+    for name in ("admin:core_notification_change", "admin:core_notification_open"):
+        assert client.get(reverse(name, args=[foreign.pk])).status_code == 404
+    foreign.refresh_from_db()
+    assert foreign.read_at is None
 
 
 def test_superuser_also_sees_only_own_notifications(client, province):

@@ -584,3 +584,22 @@ def test_every_foundation_console_page_renders_or_is_refused(client, province, w
             assert response.status_code == 200, (prefix, "change", response.status_code)
         checked += 1
     assert checked >= 10
+
+
+def test_arrival_offers_and_accepts_only_units_in_scope(client, province):
+    login(client, province, "city_a")
+    url = reverse("admin:members_member_arrival")
+    page = client.get(url)
+    units = page.context["form"].fields["unit"].queryset
+    assert province.branch_b1 not in units and province.branch_a1 in units
+    assert province.city_b.name not in page.content.decode()
+    data = form_data(
+        province.branch_b1,
+        name="赵来",
+        external_org="江西省委会",
+        letter_number="赣转8",
+        letter_date="2026-02-02",
+    )
+    response = client.post(url, data)
+    assert response.status_code == 200 and "unit" in response.context["form"].errors
+    assert not Member.objects.exists()

@@ -1,0 +1,19 @@
+"""Scope coverage of the member console (see docs/decisions/0002-scope-coverage.md)."""
+
+COVERED = {
+    "admin/members/member/arrival/": (
+        "grassroots.members.tests.test_admin::test_arrival_offers_and_accepts_only_units_in_scope"
+    ),
+}
+UNSCOPED = {
+    label: "a province-wide reference list"
+    for label in (
+        "members.Sector",
+        "members.Education",
+        "members.Title",
+        "members.Ethnicity",
+        "members.ArrangementKind",
+        "members.ArrangementLevel",
+        "members.TalentKind",
+    )
+}
