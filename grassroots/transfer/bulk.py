@@ -1,0 +1,250 @@
+"""Writing many validated members at once.
+
+SQLite (and small batches) go through ``members.services.member_bulk_create``. On PostgreSQL a
+large import produces the very same rows (member with derived columns and number, pinyin search
+keys, first status row, one audit row per member plus one event naming the operation) with
+COPY straight from the validated values, without building model instances: that is what keeps a
+100,000-row import within seconds (see docs/decisions/0004-import-pipeline.md).
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import itertools
+import json
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, models
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from grassroots.core import audit, context, pinyin, sequences
+from grassroots.core.audit import AuditEvent
+from grassroots.core.sensitive import encrypt, mask_id_number
+from grassroots.members.identity import id_hashes
+from grassroots.members.models import Member, NameKey, StatusChange
+from grassroots.members.services import member_bulk_create
+from grassroots.organizations.models import Unit
+
+COPY_THRESHOLD = 2000
+SUMMARY_TYPE = "members.member"
+Spec = tuple[Unit, dict[str, Any]]  # (unit, validated field values)
+
+
+def insert_members(
+    specs: list[Spec],
+    *,
+    operation: str,
+    extra: dict[str, Any] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Create members from validated values; returns how many were created."""
+    actor = context.current().user
+    if connection.vendor == "postgresql" and len(specs) >= COPY_THRESHOLD:
+        return _copy_members(specs, operation=operation, extra=extra, progress=progress)
+    members = [Member(unit=unit, **data) for unit, data in specs]
+    member_bulk_create(
+        members=members, operation=operation, actor=actor, audit_each=True, extra=extra
+    )
+    return len(members)
+
+
+def name_pinyin(name: str) -> tuple[str, str, tuple[str, ...]]:
+    """``pinyin.primary(name)`` and ``pinyin.search_keys(name)`` (cut to the key column's 64
+    characters) from a single ``syllable_options`` call: pypinyin is the costliest step of a
+    large import and the two functions would each run it. Kept equal by a test."""
+    options = [o for o in pinyin.syllable_options(name) if o != [""]]
+    full = "".join(o[0] for o in options)
+    initials = "".join(o[0][0] for o in options if o[0])
+    if not options:
+        return full, initials, ()
+    keys: dict[str, None] = {}
+    for combo in itertools.islice(itertools.product(*options), pinyin.MAX_VARIANTS):
+        keys["".join(combo)] = None
+    firsts = [list(dict.fromkeys(s[0] for s in o)) for o in options]
+    for combo in itertools.islice(itertools.product(*firsts), pinyin.MAX_VARIANTS):
+        keys["".join(combo)] = None
+    return full, initials, tuple(k[:64] for k in keys)
+
+
+_pinyin = functools.lru_cache(maxsize=200_000)(name_pinyin)
+
+
+def _copy(cursor: Any, table: str, fields: list[str], rows: Iterable[tuple]) -> None:
+    columns = ", ".join(connection.ops.quote_name(f) for f in fields)
+    with cursor.copy(f"COPY {connection.ops.quote_name(table)} ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def _next_ids(cursor: Any, model: type[models.Model], count: int) -> list[int]:
+    cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [model._meta.db_table])
+    sequence = cursor.fetchone()[0]
+    cursor.execute("SELECT nextval(%s) FROM generate_series(1, %s)", [sequence, count])
+    return [r[0] for r in cursor.fetchall()]
+
+
+def _plain(value: Any) -> Any:
+    """What ``audit.snapshot`` records for a value (dates as ISO text, instances as keys)."""
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, models.Model):
+        return value.pk
+    return value
+
+
+def _copy_members(
+    specs: list[Spec],
+    *,
+    operation: str,
+    extra: dict[str, Any] | None,
+    progress: Callable[[int, int], None] | None,
+) -> int:
+    ctx = context.current()
+    user = (
+        ctx.user if ctx.user is not None and getattr(ctx.user, "is_authenticated", False) else None
+    )
+    recorded_by = ctx.actor_username
+    now = timezone.now()
+    today = timezone.localdate()
+    total = len(specs)
+    fields = [f for f in Member._meta.concrete_fields if not f.primary_key]
+    names = [f.name for f in fields]
+    defaults = {f.name: f.get_default() for f in fields}
+    defaults.update({"created_at": now, "updated_at": now, "photo": ""})
+    audited = [
+        (f.name, f.attname)
+        for f in fields
+        if f.name not in Member.audit_exclude and f.attname not in Member.audit_exclude
+    ]
+    rows: list[dict[str, Any]] = []
+    by_year: dict[int, list[dict[str, Any]]] = {}
+    for unit, data in specs:
+        row = {**defaults, **data, "unit": unit}
+        if not row["member_number"]:
+            by_year.setdefault((row["join_date"] or today).year, []).append(row)
+        rows.append(row)
+    for year, group in by_year.items():
+        first = sequences.next_value(f"member_number:{year}", count=len(group))
+        for offset, row in enumerate(group):
+            row["member_number"] = settings.GRASSROOTS_MEMBER_NUMBER_FORMAT.format(
+                year=year, seq=first + offset, unit=row["unit"].code
+            )
+
+    def member_rows(ids: list[int]) -> Iterator[tuple]:
+        # Generated while COPY streams, so the server indexes rows as Python derives the next.
+        for row, pk in zip(rows, ids, strict=True):
+            row["id"] = pk
+            number = row["id_number"]
+            if number:
+                hashes = id_hashes(number)
+                row["id_number_hash"], row["id_tail_hash"], row["id_number_masked"] = hashes
+            else:
+                row["id_number_hash"], row["id_tail_hash"], row["id_number_masked"] = None, "", ""
+            row["pinyin_full"], row["pinyin_initials"], _keys = _pinyin(row["name"])
+            row["status_date"] = row["status_date"] or row["join_date"]
+            values = [pk]
+            for name in names:
+                value = row[name]
+                if isinstance(value, models.Model):
+                    value = value.pk
+                elif name == "id_number" and value:
+                    value = encrypt(value)
+                values.append(value)
+            yield tuple(values)
+
+    with connection.cursor() as wrapper:
+        cursor = wrapper.cursor  # the psycopg cursor, for COPY
+        ids = _next_ids(cursor, Member, total)
+        _copy(cursor, Member._meta.db_table, ["id", *[f.column for f in fields]], member_rows(ids))
+        if progress:
+            progress(int(total * 0.7), total)
+        reason = _("建档")
+        keys = ((row["id"], key) for row in rows for key in _pinyin(row["name"])[2])
+        history = (
+            (row["id"], "", row["status"], row["join_date"] or today, reason, recorded_by, now)
+            for row in rows
+        )
+        _copy(cursor, NameKey._meta.db_table, ["member_id", "key"], keys)
+        _copy(
+            cursor,
+            StatusChange._meta.db_table,
+            [
+                "member_id",
+                "from_status",
+                "to_status",
+                "date",
+                "reason",
+                "recorded_by",
+                "recorded_at",
+            ],
+            history,
+        )
+        if progress:
+            progress(int(total * 0.8), total)
+        head = (
+            now,
+            user.pk if user else None,
+            recorded_by,
+            ctx.actor_unit_code,
+            ctx.source,
+            ctx.request_id,
+            ctx.ip,
+            "create",
+            Member._meta.label_lower,
+        )
+        dumps = json.dumps
+
+        def events() -> Iterator[tuple]:
+            for row in rows:
+                changes = {}
+                for name, attname in audited:
+                    value = row[name]
+                    if name == "id_number":
+                        value = mask_id_number(value) if value else value
+                    changes[attname] = [None, _plain(value)]
+                yield (
+                    *head,
+                    str(row["id"]),
+                    row["name"][:255],
+                    row["unit"].path,
+                    operation,
+                    dumps(changes),
+                    "{}",
+                )
+
+        _copy(
+            cursor,
+            AuditEvent._meta.db_table,
+            [
+                "occurred_at",
+                "actor_id",
+                "actor_username",
+                "actor_unit_code",
+                "source",
+                "request_id",
+                "ip",
+                "action",
+                "object_type",
+                "object_id",
+                "object_repr",
+                "unit_path",
+                "operation",
+                "changes",
+                "extra",
+            ],
+            events(),
+        )
+    audit.record(
+        AuditEvent.Action.BULK,
+        object_type=SUMMARY_TYPE,
+        object_repr=operation,
+        operation=operation,
+        extra={"count": total, **(extra or {})},
+    )
+    if progress:
+        progress(total, total)
+    return total
