@@ -31,7 +31,7 @@ from faker.providers.person.zh_CN import Provider as ZhNames
 
 from grassroots.accounts.models import Role, User
 from grassroots.accounts.services import user_create
-from grassroots.core import audit, ids, pinyin, sequences
+from grassroots.core import audit, context, ids, pinyin, sequences
 from grassroots.core.demo.regions import City, hunan_cities
 from grassroots.core.demo.writer import RowWriter
 from grassroots.core.models import AuditEvent
@@ -214,6 +214,7 @@ class Generator:
         self.refs = self._references()
         self.unit_count = 0
         self.cities = hunan_cities()
+        self.actor = context.current().actor_username  # "system", or the user of --as
 
     # reference lists -------------------------------------------------------------------
     def _references(self) -> dict[str, Any]:
@@ -453,7 +454,7 @@ class Generator:
                 "updated_at": now,
             }
             keys.extend((pk, k) for k in name_keys)
-            history.append((pk, "", ACTIVE, join, "建档", "system", now))
+            history.append((pk, "", ACTIVE, join, "建档", self.actor, now))
             self._history(row, holder, age, history, transfers, index >= self.seeded)
             if r.random() < (0.09 if title in refs["senior_titles"] else 0.02):
                 arrangements.append(self._arrangement(row, holder))
@@ -531,7 +532,7 @@ class Generator:
                 transfers.append(
                     (pk, Transfer.Kind.INTERNAL.value, Transfer.State.ACCEPTED.value,
                      source.unit.pk, holder.unit.pk, "", "", None, None, "工作调动",
-                     "system", at, "system", at, w.adapt_date(moved), "")
+                     self.actor, at, self.actor, at, w.adapt_date(moved), "")
                 )  # fmt: skip
         elif r.random() < 0.015:  # arrived from another province when joining here
             letter = join
@@ -540,7 +541,7 @@ class Generator:
                 (pk, Transfer.Kind.IN.value, Transfer.State.ACCEPTED.value, None, holder.unit.pk,
                  OTHER_PROVINCES[int(r.random() * len(OTHER_PROVINCES))],
                  f"转字{letter.year}第{pk % 1000:03d}号", w.adapt_date(letter), None, "",
-                 "system", at, "system", at, w.adapt_date(letter), "")
+                 self.actor, at, self.actor, at, w.adapt_date(letter), "")
             )  # fmt: skip
         if terminal and terminal_date:
             status, reason = terminal
@@ -552,11 +553,11 @@ class Generator:
                 transfers.append(
                     (pk, Transfer.Kind.OUT.value, Transfer.State.ACCEPTED.value, holder.unit.pk,
                      None, org, f"湘转字{terminal_date.year}第{pk % 1000:03d}号",
-                     w.adapt_date(terminal_date), w.adapt_date(receipt), "工作调动", "system",
-                     at, "system", w.adapt_datetime(_at(receipt)), w.adapt_date(terminal_date), "")
+                     w.adapt_date(terminal_date), w.adapt_date(receipt), "工作调动", self.actor,
+                     at, self.actor, w.adapt_datetime(_at(receipt)), w.adapt_date(terminal_date), "")
                 )  # fmt: skip
             history.append(
-                (pk, ACTIVE, status, terminal_date, reason, "system",
+                (pk, ACTIVE, status, terminal_date, reason, self.actor,
                  w.adapt_datetime(_at(terminal_date)))
             )  # fmt: skip
             row["status"], row["status_date"] = status, terminal_date
