@@ -44,7 +44,7 @@ def _application(unit: Any) -> Any:
     from grassroots.recruitment.models import Application, Stage
 
     return Application.objects.create(
-        unit=unit, stage=Stage.objects.order_by("order").first(), name="范围测试"
+        unit=unit, stage=Stage.objects.order_by("order")[0], name="范围测试"
     )
 
 
