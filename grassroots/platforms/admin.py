@@ -221,6 +221,11 @@ class ProposalSimilarityInline(ReadOnlyInline):
     readonly_fields = fields
     verbose_name_plural = _("疑似重复")
 
+    def get_queryset(self, request: HttpRequest) -> Any:
+        # Only the similar proposals this user may see are named (existence never leaks).
+        visible = Proposal.objects.visible_to(request.user)  # type: ignore[attr-defined]
+        return super().get_queryset(request).filter(other__in=visible)
+
 
 @admin.register(Proposal)
 class ProposalAdmin(PlatformAdmin):

@@ -133,7 +133,9 @@ def proposal_out(p: Proposal, *, full: bool = False, user: Any = None) -> dict[s
                         "title_score": s.title_score,
                         "text_score": s.text_score,
                     }
-                    for s in p.similar.all()
+                    for s in p.similar.filter(
+                        other__in=Proposal.objects.visible_to(user)  # type: ignore[attr-defined]
+                    )
                 ],
                 "merged_into": p.merged_into_id,
                 "return_reason": p.return_reason,

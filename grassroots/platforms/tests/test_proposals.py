@@ -174,6 +174,9 @@ def test_similar_proposals_are_flagged_on_submission(province, people):
         "submit",
     )
     assert not unrelated.possible_duplicate
+    # City B's staff sees the flag but not city A's similar proposal.
+    visible = Proposal.objects.visible_to(province.users["city_b"])
+    assert not near.similar.filter(other__in=visible).exists()
 
 
 def test_bigram_jaccard_by_hand():
