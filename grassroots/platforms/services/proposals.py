@@ -198,7 +198,6 @@ def proposal_submit(*, actor: Any, proposal: Proposal) -> Proposal:
     proposal.submitted_at = timezone.now()
     if proposal.reference_code is None:
         proposal.year = timezone.localdate().year
-    proposal.return_reason = proposal.return_reason if proposal.returned_at else ""
     ProposalSimilarity.objects.filter(proposal=proposal).delete()
     similar = find_similar(proposal)
     ProposalSimilarity.objects.bulk_create(
