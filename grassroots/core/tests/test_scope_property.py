@@ -7,6 +7,7 @@ oracle computed from the drawn parent links alone (never from the stored paths).
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from django.test import Client, RequestFactory
@@ -21,6 +22,8 @@ from grassroots.core.testing import make_unit, make_user
 API = "/api/v1"
 NAMES = ["汪涵", "曾国藩", "王维", "李白", "杜甫", "单雄信", "解缙", "王涵"]
 QUERIES = ["wh", "zgf", "ww", "w", "sxx", "xiejin", "王", "涵"]
+# Small by default (each example builds a tree); raise it for a deeper search.
+EXAMPLES = int(os.environ.get("GRASSROOTS_SCOPE_EXAMPLES", "20"))
 
 
 @st.composite
@@ -61,7 +64,7 @@ def matches(name: str, query: str) -> bool:
 
 class ScopeProperty(TestCase):
     @settings(
-        max_examples=20,
+        max_examples=EXAMPLES,
         deadline=None,
         database=None,
         suppress_health_check=[HealthCheck.too_slow],
@@ -83,6 +86,8 @@ class ScopeProperty(TestCase):
             if node not in ancestors(parents, target):  # never under itself
                 unit_move(unit=units[node], new_parent=units[target])
                 parents[node] = target
+                for unit in units:
+                    unit.refresh_from_db()  # paths below the moved unit changed in the database
         members = [create_member(units[u], name=name) for u, name in world["members"]]
         where = [u for u, _name in world["members"]]
 
@@ -140,5 +145,5 @@ def console_member_ids(user: Any) -> set[int]:
     from grassroots.members.models import Member
 
     request = RequestFactory().get("/admin/members/member/")
-    request.user = user
+    request.user = type(user).objects.get(pk=user.pk)  # as the session would load it
     return set(admin.site._registry[Member].get_queryset(request).values_list("pk", flat=True))
