@@ -134,15 +134,15 @@ def dashboard(user: Any, *, today: datetime.date | None = None) -> Dashboard | N
     age_limit = target.age_limit if target else 45
     year_end = datetime.date(year, 12, 31)
 
-    # One aggregate query for the history, today's total and today's composition.
+    # Today's total and composition per unit; the year-end history for the whole subtree.
     past = list(range(year - HISTORY_YEARS, year))
-    columns = [Column(f"y{y}", datetime.date(y, 12, 31)) for y in past]
-    columns.append(Column("now", today))
-    columns += [
+    columns = [Column("now", today)] + [
         Column(i.key, today, indicator_q(i.key, ref, age_day=year_end, age_limit=age_limit))
         for i in INDICATORS
     ]
     totals = tree.rollup(history.count(tree, columns))
+    earlier = [Column(f"y{y}", datetime.date(y, 12, 31)) for y in past]
+    totals[unit.pk].update(history.count(tree, earlier, by_unit=False).get(unit.pk, {}))
     new = tree.rollup({k: {"n": v} for k, v in history.admitted(tree, first, today).items()})
     mine = totals.get(unit.pk, {})
     total = mine.get("now", 0)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from grassroots.members.models import (
@@ -17,7 +18,7 @@ from grassroots.members.models import (
     Sex,
     Title,
 )
-from grassroots.planning.history import years_before
+from grassroots.planning.history import Column, years_before
 
 HAN_CODE = "e01"
 AGE_BANDS: list[tuple[int | None, int | None]] = [
@@ -42,6 +43,10 @@ class Bucket:
     key: str
     label: str
     q: Q
+    via: QuerySet[Any] | None = None  # members having a row in this queryset
+
+    def column(self, day: datetime.date) -> Column:
+        return Column(self.key, day, self.q, self.via)
 
 
 @dataclass(frozen=True)
@@ -106,14 +111,14 @@ class Reference:
         return [pk for pk, _name, grade in self.titles if grade in grades]
 
 
-def arrangement_q(day: datetime.date, kind_id: int | None = None) -> Q:
+def arrangements_held(day: datetime.date, kind_id: int | None = None) -> QuerySet[Any]:
     held = PoliticalArrangement.objects.filter(
         Q(start_date__isnull=True) | Q(start_date__lte=day),
         Q(end_date__isnull=True) | Q(end_date__gt=day),
     )
     if kind_id is not None:
         held = held.filter(kind_id=kind_id)
-    return Q(pk__in=held.values("member_id"))
+    return held
 
 
 def dimensions(day: datetime.date, ref: Reference | None = None) -> list[Dimension]:
@@ -193,8 +198,11 @@ def dimensions(day: datetime.date, ref: Reference | None = None) -> list[Dimensi
             "arrangement",
             _("政治安排"),
             (
-                *tuple(Bucket(f"arr_{pk}", name, arrangement_q(day, pk)) for pk, name in ref.kinds),
-                Bucket("arr_any", _("有政治安排（人）"), arrangement_q(day)),
+                *tuple(
+                    Bucket(f"arr_{pk}", name, Q(), arrangements_held(day, pk))
+                    for pk, name in ref.kinds
+                ),
+                Bucket("arr_any", _("有政治安排（人）"), Q(), arrangements_held(day)),
             ),
         ),
         Dimension(

@@ -16,13 +16,26 @@ the columns' dates (moved, arrived from outside or reinstated after the earliest
 
 from __future__ import annotations
 
+import contextlib
 import datetime
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Value, When
+from django.db import connection, transaction
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.utils import timezone
 
 from grassroots.members.models import Member, MemberStatus, StatusChange, Transfer
@@ -50,11 +63,18 @@ def active_q(day: datetime.date) -> Q:
 
 @dataclass(frozen=True)
 class Column:
-    """One figure to count: the members on the roll on ``day`` matching ``q``."""
+    """One figure to count: the members on the roll on ``day`` matching ``q`` — or, with
+    ``via`` (a queryset of a table with ``member_id``), those having a row there."""
 
     key: str
     day: datetime.date
     q: Q = field(default_factory=Q)
+    via: QuerySet[Any] | None = None
+
+    def condition(self) -> Q:
+        if self.via is not None:
+            return Q(pk__in=self.via.values("member_id"))
+        return self.q
 
 
 @dataclass
@@ -100,6 +120,7 @@ class _Timeline:
     arrived: datetime.date | None = None
     moves: list[tuple[datetime.date, int, int]] = field(default_factory=list)
     changes: list[tuple[datetime.date, str, str]] | None = None  # only for reinstated
+    extra: dict[str, Any] = field(default_factory=dict)
 
     def fast_active(self, day: datetime.date) -> bool:
         if self.join is None or self.join > day:
@@ -158,21 +179,27 @@ def reinstated_q() -> Q:
     return Q(Exists(back))
 
 
-def timelines(member_ids: Iterable[int]) -> dict[int, _Timeline]:
-    """The history of a few members, read in three queries."""
+def timelines(
+    member_ids: Iterable[int], extra: dict[str, Any] | None = None
+) -> dict[int, _Timeline]:
+    """The history of a few members, read in three queries (``extra`` annotations of the
+    member rows are kept in each timeline's ``extra``)."""
     ids = list(member_ids)
     found: dict[int, _Timeline] = {}
+    fields = ("pk", "unit_id", "join_date", "created_at", "status", "status_date")
     for start in range(0, len(ids), 5000):
         chunk = ids[start : start + 5000]
-        for row in Member.objects.filter(pk__in=chunk).values(
-            "pk", "unit_id", "join_date", "created_at", "status", "status_date"
-        ):
+        rows = Member.objects.filter(pk__in=chunk).values(*fields)
+        if extra:
+            rows = rows.annotate(**extra)
+        for row in _rows(rows):
             join = row["join_date"] or timezone.localtime(row["created_at"]).date()
             found[row["pk"]] = _Timeline(
                 unit_id=row["unit_id"],
                 join=join,
                 status=row["status"],
                 status_date=row["status_date"],
+                extra={k: row[k] for k in extra} if extra else {},
             )
         transfers = (
             Transfer.objects.filter(
@@ -210,12 +237,21 @@ def timelines(member_ids: Iterable[int]) -> dict[int, _Timeline]:
     return found
 
 
-def _exceptions(tree: UnitTree, since: datetime.date) -> set[int]:
-    """Members the fast rule may misplace on a date after ``since``."""
+def _exceptions(tree: UnitTree, since: datetime.date, crossing_only: bool = False) -> set[int]:
+    """Members the fast rule may misplace on a date after ``since`` (with ``crossing_only``:
+    only those whose moves cross the subtree's boundary)."""
     path = tree.root.path
-    touching = Q(from_unit__path__startswith=path) | Q(to_unit__path__startswith=path)
-    touching |= Q(member__unit__path__startswith=path)
-    if tree.root.parent_id is None:
+    from_in = Q(from_unit__path__startswith=path)
+    to_in = Q(to_unit__path__startswith=path)
+    touching = from_in | to_in | Q(member__unit__path__startswith=path)
+    if crossing_only:
+        crossing = (from_in & ~to_in) | (~from_in & to_in)
+        touching = Q(kind=Transfer.Kind.IN, to_unit__path__startswith=path) | (
+            Q(kind=Transfer.Kind.INTERNAL) & crossing
+        )
+        if tree.root.parent_id is None:
+            touching = Q(kind=Transfer.Kind.IN)
+    elif tree.root.parent_id is None:
         touching = Q()
     moved = set(
         Transfer.objects.filter(
@@ -228,52 +264,127 @@ def _exceptions(tree: UnitTree, since: datetime.date) -> set[int]:
     return moved | set(back.values_list("member_id", flat=True))
 
 
+def _no_jit() -> contextlib.AbstractContextManager[Any]:
+    """PostgreSQL's JIT spends longer compiling these many-aggregate queries than it saves."""
+    if connection.vendor != "postgresql":
+        return contextlib.nullcontext()
+
+    @contextlib.contextmanager
+    def off() -> Iterator[None]:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL jit = off")
+            yield
+
+    return off()
+
+
+def _fast_active_flag(day: datetime.date) -> Case:
+    return Case(When(active_q(day), then=Value(1)), default=Value(0), output_field=IntegerField())
+
+
 def count(
-    tree: UnitTree, columns: Sequence[Column], *, base: Q | None = None
+    tree: UnitTree, columns: Sequence[Column], *, base: Q | None = None, by_unit: bool = True
 ) -> dict[int, dict[str, int]]:
-    """Own-unit counts (members held directly by each unit) for every column."""
+    """Own-unit counts (members held directly by each unit) for every column.
+
+    One scan of the members grouped by unit and by whether they are on the roll on the day
+    most columns ask about (so that test runs once per row); columns counted through a
+    related table (``via``) are counted from that table's rows."""
     if not columns:
         return {}
     days = [c.day for c in columns]
     first, last = min(days), max(days)
+    main_day = Counter(c.day for c in columns if c.via is None).most_common(1)
     scope = _unit_filter(tree)
     prefilter = (Q(join_date__lte=last) | Q(join_date__isnull=True)) & (
         Q(status=ACTIVE) | Q(status_date__gt=first)
     )
-    qs = Member.objects.filter(scope, prefilter)
-    if base is not None:
-        qs = qs.filter(base)
-    aggregates: dict[str, Any] = {c.key: Count("id", filter=active_q(c.day) & c.q) for c in columns}
     own: dict[int, dict[str, int]] = defaultdict(dict)
-    for row in _rows(qs.order_by().values("unit_id").annotate(**aggregates)):
-        own[row["unit_id"]] = {c.key: row[c.key] for c in columns}
-
-    special = _exceptions(tree, first)
-    if special:
-        lines = timelines(special)
-        flags: dict[int, dict[str, int]] = {}
-        ids = list(special)
-        for start in range(0, len(ids), 5000):
-            chunk = Member.objects.filter(pk__in=ids[start : start + 5000])
-            if base is not None:
-                chunk = chunk.filter(base)
-            flagged = chunk.values("pk").annotate(**{c.key: _flag(c.q) for c in columns})
-            for hit in _rows(flagged):
-                flags[hit["pk"]] = hit
-        for member_id, row in flags.items():
-            line = lines[member_id]
-            for column in columns:
-                if not row[column.key]:
+    plain = [c for c in columns if c.via is None]
+    if plain:
+        day0 = main_day[0][0]
+        qs = Member.objects.filter(scope, prefilter)
+        if base is not None:
+            qs = qs.filter(base)
+        aggregates: dict[str, Any] = {}
+        for c in plain:
+            if c.day == day0:
+                aggregates[c.key] = Count("id", filter=c.q) if c.q else Count("id")
+            else:
+                aggregates[c.key] = Count("id", filter=active_q(c.day) & c.q)
+        keys = ("unit_id", "_on") if by_unit else ("_on",)
+        grouped = qs.order_by().annotate(_on=_fast_active_flag(day0)).values(*keys)
+        with _no_jit():
+            rows = _rows(grouped.annotate(**aggregates))
+        for row in rows:
+            bucket = own[row["unit_id"] if by_unit else tree.root.pk]
+            for c in plain:
+                if c.day == day0 and not row["_on"]:
                     continue
-                if line.fast_active(column.day) and line.unit_id in tree.units:
-                    bucket = own[line.unit_id]
-                    bucket[column.key] = bucket.get(column.key, 0) - 1
-                if line.active(column.day):
-                    unit_id = line.unit_on(column.day)
-                    if unit_id in tree.units:
-                        bucket = own[unit_id]
-                        bucket[column.key] = bucket.get(column.key, 0) + 1
+                bucket[c.key] = bucket.get(c.key, 0) + row[c.key]
+    for c in columns:
+        if c.via is None:
+            continue
+        held_ids = list(
+            c.via.filter(_unit_filter(tree, "member__")).values_list("member_id", flat=True)
+        )
+        unique = sorted(set(held_ids))
+        fields = ("pk", "unit_id", "join_date", "created_at", "status", "status_date")
+        for start in range(0, len(unique), 5000):
+            people = Member.objects.filter(pk__in=unique[start : start + 5000])
+            if base is not None:
+                people = people.filter(base)
+            for _pk, unit_id, join, created, status, status_date in people.values_list(*fields):
+                line = _Timeline(
+                    unit_id=unit_id,
+                    join=join or timezone.localtime(created).date(),
+                    status=status,
+                    status_date=status_date,
+                )
+                if line.fast_active(c.day):
+                    bucket = own[unit_id if by_unit else tree.root.pk]
+                    bucket[c.key] = bucket.get(c.key, 0) + 1
+
+    _correct(tree, columns, own, base, first, by_unit)
     return {uid: values for uid, values in own.items() if uid in tree.units}
+
+
+def _correct(
+    tree: UnitTree,
+    columns: Sequence[Column],
+    own: dict[int, dict[str, int]],
+    base: Q | None,
+    first: datetime.date,
+    by_unit: bool = True,
+) -> None:
+    """Move the members the fast rule misplaces: counted where the history puts them.
+    Without ``by_unit`` only the subtree's total matters, so moves inside it are ignored."""
+    special = _exceptions(tree, first, crossing_only=not by_unit)
+    if not special:
+        return
+    days = sorted({c.day for c in columns})
+    flags = {
+        c.key: _flag(c.condition() & base if base is not None else c.condition()) for c in columns
+    }
+    for line in timelines(special, flags).values():
+        for day in days:
+            was = line.unit_id if line.fast_active(day) else None
+            now = line.unit_on(day) if line.active(day) else None
+            if not by_unit:
+                root = tree.root.pk
+                was = root if was in tree.units else None
+                now = root if now in tree.units else None
+            if was == now:
+                continue
+            for column in columns:
+                if column.day != day or not line.extra[column.key]:
+                    continue
+                if was is not None and was in tree.units:
+                    bucket = own[was]
+                    bucket[column.key] = bucket.get(column.key, 0) - 1
+                if now is not None and now in tree.units:
+                    bucket = own[now]
+                    bucket[column.key] = bucket.get(column.key, 0) + 1
 
 
 CHANGE_IN = ("admitted", "arrived", "moved_in", "returned")
@@ -301,20 +412,24 @@ def admitted(tree: UnitTree, first: datetime.date, last: datetime.date) -> dict[
     arrived_in = Transfer.objects.filter(
         member=OuterRef("pk"), kind=Transfer.Kind.IN, state=Transfer.State.ACCEPTED
     )
-    joined = Q(join_date__range=(first, last)) | Q(
-        join_date__isnull=True, created_at__date__range=(first, last)
-    )
-    # Admissions, counted where the member was on the day they joined.
-    joined_here = Member.objects.filter(scope, joined).filter(~Q(Exists(arrived_in)))
-    for row in joined_here.order_by().values("unit_id").annotate(n=Count("id")):
-        _add(own, row["unit_id"], "admitted", row["n"])
+    # Admissions, counted where the member was on the day they joined. Two queries rather
+    # than an OR so that each can use the join_date index.
+    for joined in (
+        Q(join_date__range=(first, last)),
+        Q(join_date__isnull=True) & Q(created_at__date__range=(first, last)),
+    ):
+        joined_here = Member.objects.filter(scope, joined).filter(~Q(Exists(arrived_in)))
+        for row in _rows(joined_here.order_by().values("unit_id").annotate(n=Count("id"))):
+            _add(own, row["unit_id"], "admitted", row["n"])
     moved_after_join = set(
         Transfer.objects.filter(
             state=Transfer.State.ACCEPTED,
             kind=Transfer.Kind.INTERNAL,
             member__join_date__range=(first, last),
             effective_date__gt=F("member__join_date"),
-        ).values_list("member_id", flat=True)
+        )
+        .filter(effective_date__gt=first)
+        .values_list("member_id", flat=True)
     )
     if moved_after_join:
         lines = timelines(moved_after_join)
@@ -349,7 +464,7 @@ def changes(tree: UnitTree, first: datetime.date, last: datetime.date) -> dict[i
     # Leaves: the member's current status, except for the reinstated (walked below).
     leaves = (
         Member.objects.filter(scope, status_date__range=(first, last))
-        .exclude(status=ACTIVE)
+        .filter(status__in=list(_LEAVE_KEYS))
         .filter(~reinstated_q())
     )
     for row in _rows(leaves.order_by().values("unit_id", "status").annotate(n=Count("id"))):

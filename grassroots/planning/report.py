@@ -85,7 +85,7 @@ def annual_report(
     end_day = as_of_for_year(year)
     dims = dimensions(end_day)
     columns = [Column("start", start_day), Column("end", end_day)] + [
-        Column(b.key, end_day, b.q) for d in dims for b in d.buckets
+        b.column(end_day) for d in dims for b in d.buckets
     ]
     own = history.count(tree, columns)
     flows = history.changes(tree, datetime.date(year, 1, 1), end_day)

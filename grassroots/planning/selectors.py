@@ -191,7 +191,7 @@ def composition(*, user: Any, unit: Unit, day: datetime.date) -> Composition:
     check_unit_visible(user, unit)
     tree = UnitTree.of(unit)
     dims = dimensions(day)
-    columns = [Column("total", day)] + [Column(b.key, day, b.q) for d in dims for b in d.buckets]
+    columns = [Column("total", day)] + [b.column(day) for d in dims for b in d.buckets]
     own = history.count(tree, columns)
     totals = tree.rollup(own)
     kids = tree.children(unit.pk)

@@ -145,3 +145,14 @@ def test_subtree_root_agrees_with_province_rollup(history):
     from_city = city.rollup(history_module.count(city, columns))[history.city_a.pk]
     assert from_province == from_city
     assert from_city["total"] > 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("day", DAYS)
+def test_subtree_totals_without_units_agree(history, day):
+    columns = [history_module.Column("total", day)]
+    for root in (history.province, history.city_a, history.city_b):
+        tree = UnitTree.of(root)
+        by_unit = tree.rollup(history_module.count(tree, columns))[root.pk].get("total", 0)
+        total = history_module.count(tree, columns, by_unit=False).get(root.pk, {})
+        assert total.get("total", 0) == by_unit
