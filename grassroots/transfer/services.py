@@ -441,7 +441,7 @@ def _validate(
     parsed: list[ParsedRow] = []
     for done, (number, cells) in enumerate(data_rows, start=1):
         parsed.append(parser.parse(number, cells, report.errors))
-        if progress is not None and done % BATCH == 0:
+        if progress is not None and (done % BATCH == 0 or done == total):
             progress(done // 2, total)
     for row in parsed[:PREVIEW_ROWS]:
         report.preview.append(
@@ -610,6 +610,8 @@ def _count_or_write(
             member_update(member=member, data=diff, actor=actor)
     report.created = len(specs)
     report.updated = len(changes)
+    if progress is not None:
+        progress(report.rows, report.rows)
 
 
 def _changed_fields(member: Member, data: dict[str, Any]) -> dict[str, Any]:

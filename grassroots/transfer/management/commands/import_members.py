@@ -58,7 +58,7 @@ class Command(ScopedCommand):
         except PermissionDenied as exc:
             self._fail(str(exc), as_json)
         if progress is not None:
-            sys.stderr.write("\n")
+            self.stderr.write("")
         if options["errors_out"] and report.error_workbook:
             Path(options["errors_out"]).write_bytes(report.error_workbook)
         if as_json:
@@ -69,8 +69,10 @@ class Command(ScopedCommand):
             sys.exit(report.exit_code)
 
     def _progress(self, done: int, total: int) -> None:
-        sys.stderr.write(f"\r{_('进度')} {done}/{total} ({done * 100 // max(total, 1)}%)")
-        sys.stderr.flush()
+        self.stderr.write(
+            f"\r{_('进度')} {done}/{total} ({done * 100 // max(total, 1)}%)", ending=""
+        )
+        self.stderr.flush()
 
     def _fail(self, message: str, as_json: bool) -> None:
         if as_json:
