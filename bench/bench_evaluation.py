@@ -272,6 +272,17 @@ def build_scheme():
     from grassroots.evaluation.models import Scheme
     from grassroots.organizations.models import Unit
 
+    from django.db import connection
+
+    with connection.cursor() as cur:  # raw: the ORM would collect and audit 60,000 rows
+        for sql in (
+            "DELETE FROM evaluation_score WHERE evaluation_id IN (SELECT e.id FROM "
+            "evaluation_evaluation e JOIN evaluation_scheme s ON s.id = e.scheme_id "
+            "WHERE s.name = 'bench')",
+            "DELETE FROM evaluation_evaluation WHERE scheme_id IN "
+            "(SELECT id FROM evaluation_scheme WHERE name = 'bench')",
+        ):
+            cur.execute(sql)
     Scheme.objects.filter(name="bench").delete()
     root = Unit.objects.get(parent__isnull=True)
     scheme = services.scheme_create(unit=root, name="bench", year=YEAR)
@@ -356,6 +367,12 @@ def child() -> None:
     services.scheme_recompute(scheme=scheme)
     second = time.perf_counter() - t0
     rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    import tracemalloc
+
+    tracemalloc.start()
+    services.scheme_recompute(scheme=scheme)
+    _current, heap_peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
     print(
         f"scale: {result.subjects} units evaluated, {member_rows} members, "
         f"{attendance_rows} attendance rows, {units * ACTIVITIES_PER_UNIT} activities",
@@ -365,6 +382,9 @@ def child() -> None:
     print(f"recompute (again, updates scores): {second:.2f} s")
     print(
         f"peak RSS of the process: {rss_after / 1024:.0f} MiB (before recompute {rss_before / 1024:.0f} MiB)"
+    )
+    print(
+        f"peak Python heap during a recompute (tracemalloc, third run): {heap_peak / 2**20:.0f} MiB"
     )
     print(f"database: {connection.vendor} {connection.settings_dict['NAME']}")
 

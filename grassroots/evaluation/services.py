@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from grassroots.core import audit
 from grassroots.core.models import AuditEvent
 from grassroots.core.scope import user_scope_path
-from grassroots.evaluation import sources
+from grassroots.evaluation import bulk, sources
 from grassroots.evaluation.models import Evaluation, GradeBand, Indicator, Scheme, Score
 from grassroots.evaluation.sources import MetricContext, Subject
 from grassroots.members.models import Member, MemberStatus
@@ -394,27 +394,20 @@ def scheme_recompute(
             if progress:
                 progress(step, total_steps)
         with transaction.atomic():
-            rows = []
+            rows: list[bulk.ScoreRow] = []
             for indicator in computed:
                 per_subject = values[indicator.pk]
                 for subject_id, evaluation_id in evaluations.items():
                     value = per_subject.get(subject_id, ZERO)
                     rows.append(
-                        Score(
-                            evaluation_id=evaluation_id,
-                            indicator_id=indicator.pk,
-                            value=value.quantize(Decimal("0.0001")),
-                            score=_q(indicator.weight * leaf_ratio(value, indicator.target)),
+                        (
+                            evaluation_id,
+                            indicator.pk,
+                            value.quantize(Decimal("0.0001")),
+                            _q(indicator.weight * leaf_ratio(value, indicator.target)),
                         )
                     )
-            with audit.suppressed():
-                Score.objects.bulk_create(
-                    rows,
-                    batch_size=5000,
-                    update_conflicts=True,
-                    unique_fields=["evaluation", "indicator"],
-                    update_fields=["value", "score"],
-                )
+            bulk.upsert_scores(rows)
             scheme_retotal(scheme=scheme, indicators=indicators)
             audit.record(
                 AuditEvent.Action.OTHER,
@@ -492,24 +485,19 @@ def scheme_retotal(*, scheme: Scheme, indicators: list[Indicator] | None = None)
         else:
             leafs[evaluation_id][indicator_id] = score
     bands = list(scheme.bands.all())
-    evaluations = list(Evaluation.objects.filter(scheme=scheme).only("pk", "unit_id", "member_id"))
-    now = timezone.now()
-    for evaluation in evaluations:
-        evaluation.total, _scores = tree_scores(indicators, leafs.get(evaluation.pk, {}))
-        evaluation.grade = grade_for(evaluation.total, bands)
-        evaluation.computed_at = now
-    ordered = sorted(evaluations, key=lambda e: (-e.total, e.pk))
+    totals = []
+    for evaluation_id in Evaluation.objects.filter(scheme=scheme).values_list("pk", flat=True):
+        total, _scores = tree_scores(indicators, leafs.get(evaluation_id, {}))
+        totals.append((evaluation_id, total))
+    totals.sort(key=lambda pair: (-pair[1], pair[0]))
+    rows: list[bulk.TotalRow] = []
     rank = 0
     previous: Decimal | None = None
-    for position, evaluation in enumerate(ordered, 1):
-        if evaluation.total != previous:  # equal totals share a rank (1, 2, 2, 4)
-            rank, previous = position, evaluation.total
-        evaluation.rank = rank
-        evaluation.peers = len(ordered)
-    with audit.suppressed():
-        Evaluation.objects.bulk_update(
-            evaluations, ["total", "grade", "rank", "peers", "computed_at"], batch_size=1000
-        )
+    for position, (evaluation_id, total) in enumerate(totals, 1):
+        if total != previous:  # equal totals share a rank (1, 2, 2, 4)
+            rank, previous = position, total
+        rows.append((evaluation_id, total, grade_for(total, bands), rank, len(totals)))
+    bulk.update_totals(rows, timezone.now())
 
 
 def scheme_recompute_request(*, scheme: Scheme, actor: Any = None) -> None:

@@ -59,15 +59,17 @@ def talents_admitted(ctx: MetricContext) -> dict[int, Decimal]:
 
 
 def new_members_vs_quota(ctx: MetricContext) -> dict[int, Decimal]:
-    """New members over the year's quota (planning's quota_for); units without a quota are left out."""
+    """New members over the year's quota as planning defines it; units without one are left out."""
     from grassroots.organizations.models import Unit
-    from grassroots.planning.selectors import quota_for
+    from grassroots.planning import selectors as planning
 
-    quotas: dict[int, int] = {}
-    for unit in Unit.objects.filter(pk__in=ctx.subject_ids).only("pk"):
-        quota = quota_for(unit, ctx.year)
-        if quota:
-            quotas[unit.pk] = quota
+    units = list(Unit.objects.filter(pk__in=ctx.subject_ids).only("pk"))
+    bulk = getattr(planning, "quotas_for", None)
+    if bulk is not None:  # two queries for every unit
+        found = bulk(units, ctx.year)
+    else:
+        found = {unit.pk: planning.quota_for(unit, ctx.year) for unit in units}
+    quotas = {pk: quota for pk, quota in found.items() if quota}
     return ratio({k: v[0] for k, v in _joined(ctx).items()}, quotas)
 
 
