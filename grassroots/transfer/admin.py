@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from grassroots.core.admin_base import ScopedModelAdmin
 from grassroots.members.models import Member
 from grassroots.members.selectors import member_search, members_visible
+from grassroots.organizations.models import Unit
 from grassroots.transfer import selectors, services, workbooks
 from grassroots.transfer.models import ImportJob
 
@@ -52,7 +53,7 @@ class UploadForm(forms.Form):
     )
     unit = forms.ModelChoiceField(
         label=gettext_lazy("导入到组织"),
-        queryset=ImportJob._meta.get_field("unit").related_model.objects.none(),  # type: ignore[union-attr]
+        queryset=Unit.objects.none(),
         help_text=gettext_lazy("“所属组织”列为空的行归入此组织"),
     )
     mode = forms.ChoiceField(label=gettext_lazy("模式"), choices=ImportJob.Mode.choices)
@@ -82,7 +83,7 @@ class ExportForm(forms.Form):
 class RosterForm(forms.Form):
     unit = forms.ModelChoiceField(
         label=gettext_lazy("组织"),
-        queryset=ImportJob._meta.get_field("unit").related_model.objects.none(),  # type: ignore[union-attr]
+        queryset=Unit.objects.none(),
     )
     include_descendants = forms.BooleanField(
         label=gettext_lazy("包含下级组织的会员"), required=False, initial=True
@@ -231,7 +232,7 @@ class ImportJobAdmin(ScopedModelAdmin):
                 from grassroots.transfer.tasks import import_job_process
 
                 ImportJob.objects.filter(pk=job.pk).update(state=ImportJob.State.QUEUED)
-                import_job_process.enqueue(job.pk, request.user.pk)
+                import_job_process.enqueue(job.pk, int(request.user.pk or 0))
             else:
                 services.import_job_run(job=job, actor=request.user)
                 job.refresh_from_db()

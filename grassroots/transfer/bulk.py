@@ -159,7 +159,8 @@ def _copy_members(
     with connection.cursor() as wrapper:
         cursor = wrapper.cursor  # the psycopg cursor, for COPY
         ids = _next_ids(cursor, Member, total)
-        _copy(cursor, Member._meta.db_table, ["id", *[f.column for f in fields]], member_rows(ids))
+        columns = ["id", *[str(f.column) for f in fields]]
+        _copy(cursor, Member._meta.db_table, columns, member_rows(ids))
         if progress:
             progress(int(total * 0.7), total)
         reason = _("建档")

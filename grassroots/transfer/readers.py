@@ -143,7 +143,7 @@ def read_spreadsheet(path: Path, sheet: str | None) -> Sheet:
         )
     # Without skipping the empty area, rows[i] is the sheet's row i + 1 even when the used
     # range starts lower (so error rows match what the person sees).
-    rows = chosen.to_python(skip_empty_area=False)
+    rows: list[list[object]] = chosen.to_python(skip_empty_area=False)  # type: ignore[assignment]
     return Sheet(rows=rows, sheet_name=chosen.name, is_csv=False)
 
 

@@ -37,9 +37,8 @@ from grassroots.transfer import bulk, columns, readers, values, workbooks
 from grassroots.transfer.models import ImportJob
 
 OPERATION = "transfer.import_members"
-_MOBILE = re.compile(
-    phonenumbers.PhoneMetadata.metadata_for_region("CN").mobile.national_number_pattern  # type: ignore[union-attr]
-)
+_CN = phonenumbers.PhoneMetadata.metadata_for_region("CN")
+_MOBILE = re.compile(str(_CN.mobile.national_number_pattern))  # type: ignore[union-attr]
 BATCH = 5000
 PREVIEW_ROWS = 20
 Progress = Callable[[int, int], None]
@@ -111,7 +110,7 @@ class ParsedRow:
 # --- lookups --------------------------------------------------------------------------------
 
 
-REF_MODELS = {
+REF_MODELS: dict[str, Any] = {
     "Ethnicity": member_models.Ethnicity,
     "Education": member_models.Education,
     "Title": member_models.Title,
@@ -561,11 +560,8 @@ def _plan_and_write(
 def _existing_member_numbers(numbers: list[str]) -> set[str]:
     taken: set[str] = set()
     for start in range(0, len(numbers), 900):
-        taken.update(
-            Member.objects.filter(member_number__in=numbers[start : start + 900]).values_list(
-                "member_number", flat=True
-            )
-        )
+        found = Member.objects.filter(member_number__in=numbers[start : start + 900])
+        taken.update(n for n in found.values_list("member_number", flat=True) if n)
     return taken
 
 

@@ -51,7 +51,7 @@ def test_export_with_reveal_permission_and_chosen_columns(province):
 
 def test_export_queryset_is_narrowed_to_scope(province):
     create_member(province.city_b, name="丁")
-    data, count = services.members_export(
+    _data, count = services.members_export(
         actor=province.users["city_a"], queryset=Member.objects.all()
     )
     assert count == 0
