@@ -296,6 +296,21 @@ def test_the_walker_notices_an_undeclared_url():
     assert coverage_of(fake, Declarations({fake.key: "m::test_x"}, {}, {}, {})) is not None
 
 
+def test_api_operations_refuse_anonymous_callers(db):
+    """No scoped API operation answers a caller without a token or session."""
+    client = Client()
+    answered = []
+    for endpoint in api_endpoints():
+        if endpoint.key in DECL.unscoped:
+            continue
+        method, path = endpoint.key.split(" ", 1)
+        url = re.sub(r"\{\w+\}", "1", path)
+        response = client.generic(method, url, "{}", content_type="application/json")
+        if response.status_code != 401:
+            answered.append(f"{endpoint.key}: {response.status_code}")
+    assert not answered, "answered without credentials:\n" + "\n".join(answered)
+
+
 def test_third_party_admins_are_superuser_only(db):
     from grassroots.accounts.roles import sync_role_groups
 
