@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -249,6 +250,21 @@ class AdmissionRule(AuditedModel):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        if not isinstance(self.params, dict):
+            raise ValidationError({"params": _('须为JSON对象，例如 {"max": 55}')})
+        try:
+            str(self.message).format_map(_Anything())
+        except (ValueError, IndexError) as exc:
+            raise ValidationError(
+                {"message": _("说明中的占位符格式不正确：%(e)s") % {"e": exc}}
+            ) from exc
+
+
+class _Anything(dict):
+    def __missing__(self, key: str) -> str:
+        return ""
+
 
 class Stage(AuditedModel):
     """One step of the procedure: who acts (role at a level of the tree) and what is recorded."""
@@ -290,6 +306,29 @@ class Stage(AuditedModel):
 
     def __str__(self) -> str:
         return f"{self.order}. {self.name}"
+
+    def clean(self) -> None:
+        from grassroots.accounts.models import Role
+
+        errors: dict[str, object] = {}
+        roles = self.actor_roles if isinstance(self.actor_roles, list) else None
+        unknown = [r for r in roles or [] if r not in Role.values]
+        if roles is None or not roles or unknown:
+            errors["actor_roles"] = _("须为角色代码列表，可选：%(roles)s") % {
+                "roles": "、".join(Role.values)
+            }
+        specs = self.fields if isinstance(self.fields, list) else None
+        if specs is None or any(
+            not isinstance(f, dict)
+            or not f.get("name")
+            or f.get("type", "text") not in ("text", "date", "int")
+            for f in specs
+        ):
+            errors["fields"] = _("须为列表，每项含 name、label、type（text/date/int）、required")
+        if not isinstance(self.params, dict):
+            errors["params"] = _("须为JSON对象")
+        if errors:
+            raise ValidationError(errors)
 
 
 class Application(AuditedModel, ScopedModel, PersonFields):

@@ -11,6 +11,7 @@ from typing import Any
 from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from grassroots.core.scope import user_scope_path
 from grassroots.members.models import Member, MemberStatus
@@ -199,15 +200,15 @@ def programme_figures(*, programme: TalentProgramme, user: Any) -> ProgrammeFigu
             "talent_kind__name", "recruiter__name", "member__join_date", "closed_at"
         )
     )
-    by_category = Counter(a.talent_kind.name if a.talent_kind else "未分类" for a in admitted)
-    by_recruiter = Counter(a.recruiter.name if a.recruiter else "未指定" for a in admitted)
+    by_category = Counter(a.talent_kind.name if a.talent_kind else _("未分类") for a in admitted)
+    by_recruiter = Counter(a.recruiter.name if a.recruiter else _("未指定") for a in admitted)
     prospects = Prospect.objects.visible_to(user).filter(  # type: ignore[attr-defined]
         programme=programme, status=Prospect.Status.CULTIVATING
     )
     pipeline = [
-        ("后备人选", prospects.count()),
-        ("申请中", apps.filter(state=Application.State.OPEN).count()),
-        ("已入会", len(admitted)),
+        (_("后备人选"), prospects.count()),
+        (_("申请中"), apps.filter(state=Application.State.OPEN).count()),
+        (_("已入会"), len(admitted)),
     ]
     months: OrderedDict[str, int] = OrderedDict()
     for a in sorted(admitted, key=lambda a: _admitted_on(a)):

@@ -143,3 +143,35 @@ def test_console_lists_render(client, province):
         assert res.status_code == 200, name
     assert client.get(reverse("admin:recruitment_application_add")).status_code == 200
     assert client.get(reverse("admin:recruitment_prospect_add")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_form_is_edited_only_at_the_first_stage(client, province):
+    app = create_application(province, name="原名")
+    client.force_login(province.users["branch_a1"])
+    url = reverse("admin:recruitment_application_change", args=[app.pk])
+    assert client.get(url + "?edit=1").status_code == 200
+    services.application_advance(application=app, actor=province.users["branch_a1"])
+    res = client.get(url + "?edit=1", follow=True)
+    assert "退回" in res.content.decode()
+
+
+@pytest.mark.django_db
+def test_stage_and_rule_configuration_is_validated(client, province):
+    from django.core.exceptions import ValidationError
+
+    from grassroots.recruitment.models import AdmissionRule, Stage
+
+    stage = Stage.objects.get(code="talk")
+    stage.actor_roles = ["nobody"]
+    with pytest.raises(ValidationError) as err:
+        stage.full_clean()
+    assert "actor_roles" in err.value.message_dict
+    rule = AdmissionRule.objects.get(code="age")
+    rule.message = "年龄{age"
+    with pytest.raises(ValidationError):
+        rule.full_clean()
+    client.force_login(province.users["city_a"])
+    res = client.get(reverse("admin:recruitment_stage_change", args=[stage.pk]))
+    assert res.status_code in (200, 403)
+    assert 'name="actor_roles"' not in res.content.decode() or res.status_code == 403
