@@ -8,3 +8,8 @@ class PlatformsConfig(AppConfig):
     name = "grassroots.platforms"
     label = "platforms"
     verbose_name = _("工作平台")
+
+    def ready(self) -> None:
+        from grassroots.platforms.services import tally
+
+        tally.connect()

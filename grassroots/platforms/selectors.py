@@ -21,6 +21,7 @@ from grassroots.platforms.models import (
     InformationPiece,
     InformationQuota,
     InformationStatus,
+    PlatformTally,
     Proposal,
     ProposalAuthor,
     ProposalStatus,
@@ -228,97 +229,144 @@ def _merge(target: dict[int, dict[str, Any]], rows: Iterable[Any], key: str) -> 
         target[unit_id].update((name, value or 0) for name, value in row.items())
 
 
-def _owned_in_scope(model: Any, user: Any, link: str = "unit") -> QuerySet:
-    """``model`` rows whose owning unit the user can see: the rule of ``visible_to`` (the
-    unit's path under the user's), written as a semi-join on the visible units' ids so that
-    the grouped scans below do not join a unit row to every record."""
-    units = Unit.objects.visible_to(user).values("pk")  # type: ignore[attr-defined]
-    return model.objects.filter(**{f"{link}_id__in": units})
+PLATFORM_METRICS = {
+    "proposals": PROPOSAL_METRICS,
+    "information": INFORMATION_METRICS,
+    "research": RESEARCH_METRICS,
+    "service": SERVICE_METRICS,
+}
+DECIMAL_METRICS = frozenset(
+    {"information_points", "service_hours", "service_funds", "service_materials"}
+)
+
+
+def compute_by_unit(
+    *, year: int, units: Any = None, platforms: Iterable[str] = tuple(PLATFORM_METRICS)
+) -> dict[int, dict[str, Any]]:
+    """{unit id: {metric: value}} computed from the records: figures of records owned directly
+    by each unit, one grouped query per table. ``units`` limits the owning units (ids or a
+    values("pk") queryset; None: all). Instruction and volunteer figures are kept on the
+    proposal and the project by their services, so no child table is joined."""
+    own: dict[int, dict[str, Any]] = defaultdict(dict)
+    wanted = set(platforms)
+
+    def owned(model: Any, link: str = "unit") -> QuerySet:
+        qs = model.objects.all()
+        return qs if units is None else qs.filter(**{f"{link}_id__in": units})
+
+    if "proposals" in wanted:
+        _merge(
+            own,
+            owned(Proposal)
+            .filter(year=year)
+            .order_by()
+            .values("unit_id")
+            .annotate(
+                proposals_submitted=Count("id", filter=SUBMITTED),
+                proposals_received=Count("id", filter=Q(reference_code__isnull=False)),
+                proposals_selected=Count("id", filter=Q(selected_at__isnull=False)),
+                proposals_forwarded=Count("id", filter=Q(forwarded_on__isnull=False)),
+                proposals_filed=Count("id", filter=Q(filed_as_case=True)),
+                proposals_adopted=Count("id", filter=Q(adopted=True)),
+                proposals_instructed=Count("id", filter=Q(instruction_count__gt=0)),
+            ),
+            "unit_id",
+        )
+    if "information" in wanted:
+        _merge(
+            own,
+            owned(InformationPiece)
+            .filter(year=year)
+            .order_by()
+            .values("unit_id")
+            .annotate(
+                information_submitted=Count("id", filter=~Q(status=InformationStatus.WITHDRAWN)),
+                information_adopted=Count("id", filter=Q(status=InformationStatus.ADOPTED)),
+                information_points=Sum("points"),
+            ),
+            "unit_id",
+        )
+    if "research" in wanted:
+        _merge(
+            own,
+            owned(ResearchTopic)
+            .filter(year=year)
+            .order_by()
+            .values("unit_id")
+            .annotate(
+                research_topics=Count("id", filter=~Q(status=ResearchStatus.CANCELLED)),
+                research_approved=Count("id", filter=Q(approved_on__isnull=False)),
+                research_concluded=Count("id", filter=Q(status=ResearchStatus.CONCLUDED)),
+            ),
+            "unit_id",
+        )
+        # Outputs and awards carry their own dates (a topic runs over years); undated outputs
+        # count in their topic's year.
+        start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+        _merge(
+            own,
+            owned(ResearchOutput, "topic__unit")
+            .filter(
+                Q(published_on__range=(start, end)) | Q(published_on__isnull=True, topic__year=year)
+            )
+            .order_by()
+            .values("topic__unit_id")
+            .annotate(research_outputs=Count("id")),
+            "topic__unit_id",
+        )
+        _merge(
+            own,
+            owned(ResearchAward, "topic__unit")
+            .filter(awarded_on__range=(start, end))
+            .order_by()
+            .values("topic__unit_id")
+            .annotate(research_awards=Count("id")),
+            "topic__unit_id",
+        )
+    if "service" in wanted:
+        _merge(
+            own,
+            owned(ServiceProject)
+            .filter(year=year)
+            .exclude(status=ServiceStatus.CANCELLED)
+            .order_by()
+            .values("unit_id")
+            .annotate(
+                service_projects=Count("id"),
+                service_beneficiaries=Sum("beneficiaries"),
+                service_funds=Sum("funds"),
+                service_materials=Sum("materials_value"),
+                service_volunteers=Sum("volunteer_count"),
+                service_hours=Sum("volunteer_hours"),
+            ),
+            "unit_id",
+        )
+    return own
+
+
+def _visible_unit_ids(user: Any) -> QuerySet:
+    return Unit.objects.visible_to(user).values("pk")  # type: ignore[attr-defined]
+
+
+def statistics_by_unit_from_records(*, user: Any, year: int) -> dict[int, dict[str, Any]]:
+    """The same figures as statistics_by_unit, computed from the records inside the user's
+    scope (the scope as a semi-join on the visible units' ids)."""
+    return compute_by_unit(year=year, units=_visible_unit_ids(user))
+
+
+def tally_values_load(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: Decimal(v) if k in DECIMAL_METRICS else v for k, v in values.items()}
 
 
 def statistics_by_unit(*, user: Any, year: int) -> dict[int, dict[str, Any]]:
-    """{unit id: {metric: value}} for records owned directly by each unit: one grouped query
-    per table (six in all), every one inside the user's scope. Instruction and volunteer
-    figures are kept on the proposal and the project by their services, so no child table is
-    joined."""
-    own: dict[int, dict[str, Any]] = defaultdict(dict)
-    proposals = _owned_in_scope(Proposal, user).filter(year=year)
-    _merge(
-        own,
-        proposals.order_by()
-        .values("unit_id")
-        .annotate(
-            proposals_submitted=Count("id", filter=SUBMITTED),
-            proposals_received=Count("id", filter=Q(reference_code__isnull=False)),
-            proposals_selected=Count("id", filter=Q(selected_at__isnull=False)),
-            proposals_forwarded=Count("id", filter=Q(forwarded_on__isnull=False)),
-            proposals_filed=Count("id", filter=Q(filed_as_case=True)),
-            proposals_adopted=Count("id", filter=Q(adopted=True)),
-            proposals_instructed=Count("id", filter=Q(instruction_count__gt=0)),
-        ),
-        "unit_id",
-    )
-    pieces = _owned_in_scope(InformationPiece, user).filter(year=year)
-    _merge(
-        own,
-        pieces.order_by()
-        .values("unit_id")
-        .annotate(
-            information_submitted=Count("id", filter=~Q(status=InformationStatus.WITHDRAWN)),
-            information_adopted=Count("id", filter=Q(status=InformationStatus.ADOPTED)),
-            information_points=Sum("points"),
-        ),
-        "unit_id",
-    )
-    topics = _owned_in_scope(ResearchTopic, user).filter(year=year)
-    _merge(
-        own,
-        topics.order_by()
-        .values("unit_id")
-        .annotate(
-            research_topics=Count("id", filter=~Q(status=ResearchStatus.CANCELLED)),
-            research_approved=Count("id", filter=Q(approved_on__isnull=False)),
-            research_concluded=Count("id", filter=Q(status=ResearchStatus.CONCLUDED)),
-        ),
-        "unit_id",
-    )
-    # Outputs and awards carry their own dates (a topic runs over years); undated outputs
-    # count in their topic's year.
-    start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
-    outputs = ResearchOutput.objects.visible_to(user).filter(  # type: ignore[attr-defined]
-        Q(published_on__range=(start, end)) | Q(published_on__isnull=True, topic__year=year)
-    )
-    _merge(
-        own,
-        outputs.order_by().values("topic__unit_id").annotate(research_outputs=Count("id")),
-        "topic__unit_id",
-    )
-    awards = ResearchAward.objects.visible_to(user).filter(awarded_on__range=(start, end))  # type: ignore[attr-defined]
-    _merge(
-        own,
-        awards.order_by().values("topic__unit_id").annotate(research_awards=Count("id")),
-        "topic__unit_id",
-    )
-    projects = (
-        _owned_in_scope(ServiceProject, user)
+    """{unit id: {metric: value}} for the units the user can see, read from the yearly tallies
+    (one row per unit and year, kept current by the platforms' services; decision 0008)."""
+    rows = (
+        PlatformTally.objects.visible_to(user)  # type: ignore[attr-defined]
         .filter(year=year)
-        .exclude(status=ServiceStatus.CANCELLED)
+        .values_list("unit_id", "values")
     )
-    _merge(
-        own,
-        projects.order_by()
-        .values("unit_id")
-        .annotate(
-            service_projects=Count("id"),
-            service_beneficiaries=Sum("beneficiaries"),
-            service_funds=Sum("funds"),
-            service_materials=Sum("materials_value"),
-            service_volunteers=Sum("volunteer_count"),
-            service_hours=Sum("volunteer_hours"),
-        ),
-        "unit_id",
-    )
-    return own
+    return {unit_id: tally_values_load(values) for unit_id, values in rows if values}
 
 
 def _zero() -> dict[str, Any]:
@@ -336,7 +384,9 @@ def platform_statistics(*, user: Any, year: int) -> list[UnitStatistics]:
     """Every unit the user can see, with its own records' figures and its subtree's totals."""
     own = statistics_by_unit(user=user, year=year)
     units = list(
-        Unit.objects.visible_to(user).order_by("path")  # type: ignore[attr-defined]
+        Unit.objects.visible_to(user)  # type: ignore[attr-defined]
+        .only("pk", "code", "name", "short_name", "path", "depth", "parent_id")
+        .order_by("path")
     )
     rows = {u.path: UnitStatistics(unit=u) for u in units}
     by_id = {u.pk: u for u in units}

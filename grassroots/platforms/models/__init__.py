@@ -35,6 +35,7 @@ from grassroots.platforms.models.service import (
     ServiceStatus,
     ServiceVolunteer,
 )
+from grassroots.platforms.models.tally import PlatformTally
 
 __all__ = [
     "ForwardTarget",
@@ -46,6 +47,7 @@ __all__ = [
     "InformationStatus",
     "LeaderInstruction",
     "Level",
+    "PlatformTally",
     "Proposal",
     "ProposalAuthor",
     "ProposalKind",

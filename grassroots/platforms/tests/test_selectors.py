@@ -225,3 +225,31 @@ def test_export_is_scoped_and_audited(province, records):
         _n, _c, count = exports.platform_export_xlsx(user=user, platform=platform, filters={})
         assert count >= 1
     assert AuditEvent.objects.filter(action=AuditEvent.Action.EXPORT).count() == 4
+
+
+def test_tallies_equal_the_records_and_a_rebuild(province, people, records):
+    from grassroots.platforms.models import PlatformTally
+    from grassroots.platforms.services.tally import tally_rebuild
+
+    user = province.users["province"]
+    # A record moving to another unit refreshes both rows.
+    psvc.proposal_update(
+        actor=user,
+        proposal=make_proposal(user, people["a1"], title="将移交的草稿"),
+        authors=[psvc.Credit(member=people["b1"])],
+    )
+    live = selectors.statistics_by_unit(user=user, year=YEAR)
+    direct = selectors.statistics_by_unit_from_records(user=user, year=YEAR)
+
+    def nonzero(table):
+        out = {u: {k: v for k, v in vals.items() if v} for u, vals in table.items()}
+        return {u: vals for u, vals in out.items() if vals}
+
+    assert nonzero(live) == nonzero(direct)
+    assert province.branch_b1.pk in live
+    assert tally_rebuild(year=YEAR) == len(direct)
+    assert selectors.statistics_by_unit(user=user, year=YEAR) == {
+        u: {**selectors._zero(), **v} for u, v in direct.items()
+    }
+    # City B sees its branch's row only (its own committee owns no record).
+    assert PlatformTally.objects.visible_to(province.users["city_b"]).count() == 1
