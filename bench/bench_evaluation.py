@@ -267,12 +267,12 @@ def seed(units: int, members: int, attend: int) -> None:
 
 
 def build_scheme():
+    from django.db import connection
+
     from grassroots.branches.models import ActivityKind
     from grassroots.evaluation import services, sources
     from grassroots.evaluation.models import Scheme
     from grassroots.organizations.models import Unit
-
-    from django.db import connection
 
     with connection.cursor() as cur:  # raw: the ORM would collect and audit 60,000 rows
         for sql in (

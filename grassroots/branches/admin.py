@@ -61,7 +61,7 @@ class ScopeCheckedForm(forms.ModelForm):
     request_user: Any = None
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         for name in self.unit_fields:
             unit = data.get(name)
             if isinstance(unit, Unit):
@@ -173,7 +173,7 @@ class BranchAdmin(ScopedModelAdmin):
         ]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        unit = get_visible_or_404(Unit.objects, request.user, pk=object_id)
+        unit = get_visible_or_404(Unit.objects.all(), request.user, pk=object_id)
         if not self.has_view_permission(request):
             raise PermissionDenied
         year = _year(request)
@@ -273,7 +273,7 @@ class FundingAdmin(ScopeFormAdmin):
 
 class VenueForm(ScopeCheckedForm):
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         until, since = data.get("until"), data.get("since")
         if until and since and until < since:
             self.add_error("until", gettext("停用日期不能早于启用日期"))
@@ -324,6 +324,14 @@ class PlatformActivityAdmin(ScopeFormAdmin):
     list_display = ("unit", "platform", "since", "until", "note")
     list_filter = ("platform",)
     search_fields = ("unit__name",)
+    actions = [
+        export_action(
+            _("导出所选履职平台"),
+            [_("组织"), _("工作平台"), _("开始"), _("结束"), _("说明")],
+            lambda p: [p.unit.name, p.get_platform_display(), p.since, p.until, p.note],
+            "platforms",
+        )
+    ]
 
 
 # --- activities and attendance ---------------------------------------------------------------
@@ -352,7 +360,7 @@ class ActivityForm(forms.ModelForm):
         )  # fmt: skip
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         lead = data.get("lead_unit")
         if isinstance(lead, Unit):
             try:
@@ -671,6 +679,14 @@ class TrainingCourseAdmin(ScopeFormAdmin):
     list_display = ("title", "year", "unit", "kind", "is_mandatory", "sessions_count", "links")
     list_filter = ("year", "is_mandatory", "kind")
     search_fields = ("title",)
+    actions = [
+        export_action(
+            _("导出所选培训班"),
+            [_("名称"), _("年度"), _("主办组织"), _("类型"), _("必修"), _("课次")],
+            lambda c: [c.title, c.year, c.unit.name, c.kind.name, c.is_mandatory, c.n_sessions],
+            "courses",
+        )
+    ]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(n_sessions=Count("sessions"))
@@ -700,7 +716,7 @@ class TrainingCourseAdmin(ScopeFormAdmin):
     def missing_view(self, request, pk):
         if not self.has_view_permission(request):
             raise PermissionDenied
-        course = get_visible_or_404(TrainingCourse.objects, request.user, pk=pk)
+        course = get_visible_or_404(TrainingCourse.objects.all(), request.user, pk=pk)
         members = selectors.members_missing_mandatory(course=course, user=request.user)
         headers = [_("姓名"), _("会员编号"), _("所属组织")]
         rows = ([m.name, m.member_number or "", m.unit.name] for m in members)
@@ -760,7 +776,7 @@ class FollowUpInline(TabularInline):
 
 class VisitForm(ScopeCheckedForm):
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         unit, members = data.get("unit"), data.get("members") or []
         if unit is not None:
             outside = [m.name for m in members if not m.unit.path.startswith(unit.path)]
@@ -821,6 +837,22 @@ class FollowUpAdmin(ScopedModelAdmin):
     list_display = ("action", "visit", "owner", "due_date", "status", "done_on")
     list_filter = ("status",)
     search_fields = ("action", "owner")
+    actions = [
+        export_action(
+            _("导出所选跟进事项"),
+            [_("跟进事项"), _("走访座谈"), _("责任人"), _("期限"), _("状态"), _("办结"), _("结果")],
+            lambda f: [
+                f.action,
+                str(f.visit),
+                f.owner,
+                f.due_date,
+                f.get_status_display(),
+                f.done_on,
+                f.result,
+            ],
+            "follow-ups",
+        )
+    ]
 
 
 @admin.register(Cadence)
@@ -828,3 +860,11 @@ class CadenceAdmin(ScopeFormAdmin):
     list_display = ("unit", "kind", "every_months")
     list_filter = ("kind",)
     search_fields = ("unit__name",)
+    actions = [
+        export_action(
+            _("导出所选频次要求"),
+            [_("组织"), _("活动类型"), _("间隔（月）")],
+            lambda c: [c.unit.name, c.kind.name, c.every_months],
+            "cadence",
+        )
+    ]

@@ -127,7 +127,7 @@ def activities_create(request: HttpRequest, body: ActivityIn):
     kind = ActivityKind.objects.filter(code=body.kind).first()
     if kind is None:
         raise HttpError(422, f"kind: 活动类型“{body.kind}”不存在")
-    lead = get_visible_or_404(Unit.objects, user, code=body.lead_unit)
+    lead = get_visible_or_404(Unit.objects.all(), user, code=body.lead_unit)
     co_hosts = list(Unit.objects.filter(code__in=body.co_hosts, is_active=True))
     missing = set(body.co_hosts) - {u.code for u in co_hosts}
     if missing:
@@ -153,7 +153,7 @@ def activities_create(request: HttpRequest, body: ActivityIn):
 
 @router.get("/activities/{activity_id}", response=ActivityOut)
 def activities_get(request: HttpRequest, activity_id: int):
-    return get_visible_or_404(Activity.objects, _user(request), pk=activity_id)
+    return get_visible_or_404(Activity.objects.all(), _user(request), pk=activity_id)
 
 
 @router.get("/activities/{activity_id}/attendance", response=dict)
@@ -161,7 +161,7 @@ def attendance_list(
     request: HttpRequest, activity_id: int, page: int = 1, page_size: int = DEFAULT_PAGE_SIZE
 ):
     user = _user(request)
-    activity = get_visible_or_404(Activity.objects, user, pk=activity_id)
+    activity = get_visible_or_404(Activity.objects.all(), user, pk=activity_id)
     qs = selectors.attendance_visible(user, activity).order_by("unit__path", "member__name")
     return paginate(qs, page, page_size, lambda a: AttendanceOut.from_orm(a).dict())
 
@@ -169,7 +169,7 @@ def attendance_list(
 @router.post("/activities/{activity_id}/attendance", response=AttendanceOut)
 def attendance_record(request: HttpRequest, activity_id: int, body: AttendanceIn):
     user = _user(request)
-    activity = get_visible_or_404(Activity.objects, user, pk=activity_id)
+    activity = get_visible_or_404(Activity.objects.all(), user, pk=activity_id)
     member = get_visible_or_404(Member.objects.select_related("unit"), user, pk=body.member_id)
     try:
         return services.attendance_record(
@@ -187,7 +187,7 @@ def attendance_record(request: HttpRequest, activity_id: int, body: AttendanceIn
 @router.get("/units/{unit_id}/five-izations", response=dict)
 def five_izations(request: HttpRequest, unit_id: int, year: int | None = None):
     user = _user(request)
-    unit = get_visible_or_404(Unit.objects, user, pk=unit_id)
+    unit = get_visible_or_404(Unit.objects.all(), user, pk=unit_id)
     panel = selectors.five_izations(unit=unit, year=year or datetime.date.today().year, user=user)
     return {
         "unit": unit.code,

@@ -3,6 +3,7 @@ self-assessment and review, drill-down to records, the members' performance arch
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -59,10 +60,11 @@ class IndicatorForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["metric"].choices = [("", "—"), *sources.choices()]
+        metric_field: Any = self.fields["metric"]
+        metric_field.choices = [("", "—"), *sources.choices()]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if self.errors:
             return data
         probe = Indicator(
@@ -70,7 +72,7 @@ class IndicatorForm(forms.ModelForm):
             parent=data.get("parent"),
             code=data.get("code") or "",
             name=data.get("name") or "",
-            weight=data.get("weight"),
+            weight=data.get("weight") or Decimal(0),
             method=data.get("method") or "",
             metric=data.get("metric") or "",
             params=data.get("params") or {},
@@ -130,7 +132,7 @@ class SchemeForm(forms.ModelForm):
         )  # fmt: skip
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         unit = data.get("unit")
         if unit is not None:
             try:
@@ -149,6 +151,20 @@ class SchemeAdmin(ScopedModelAdmin):
     list_display = ("name", "year", "unit", "subject", "status", "progress", "controls")
     list_filter = ("year", "status", "subject")
     search_fields = ("name",)
+    actions = [
+        export_action(
+            _("导出所选方案"),
+            [_("名称"), _("年度"), _("制定组织"), _("考核对象"), _("状态")],
+            lambda s: [
+                s.name,
+                s.year,
+                s.unit.name,
+                s.get_subject_display(),
+                s.get_status_display(),
+            ],
+            "schemes",
+        )
+    ]
     inlines = [GradeBandInline, IndicatorInline]
     readonly_fields = ("status", "progress", "controls")
 
@@ -371,7 +387,7 @@ class EvaluationAdmin(ScopedModelAdmin):
     def drill_view(self, request, pk, indicator_id):
         evaluation = self._evaluation(request, pk)
         indicator = get_visible_or_404(
-            Indicator.objects, request.user, pk=indicator_id, scheme_id=evaluation.scheme_id
+            Indicator.objects.all(), request.user, pk=indicator_id, scheme_id=evaluation.scheme_id
         )
         records = selectors.score_records(
             evaluation=evaluation, indicator=indicator, user=request.user
@@ -403,7 +419,7 @@ class EvaluationAdmin(ScopedModelAdmin):
         if request.method != "POST":
             raise PermissionDenied
         indicator = get_visible_or_404(
-            Indicator.objects, request.user, pk=indicator_id, scheme_id=evaluation.scheme_id
+            Indicator.objects.all(), request.user, pk=indicator_id, scheme_id=evaluation.scheme_id
         )
         form = ScoreEntryForm(request.POST, request.FILES)
         back = reverse("admin:evaluation_evaluation_change", args=[evaluation.pk])
@@ -457,11 +473,37 @@ class EvaluationAdmin(ScopedModelAdmin):
 # --- members' performance archive ------------------------------------------------------------
 
 
+@admin.action(description=_("导出所选会员本年履职数据"))
+def export_archive_year(modeladmin: Any, request: HttpRequest, queryset: Any):
+    """One row per member and figure for the current year (every registered member metric)."""
+    year = timezone.localdate().year
+    members = list(queryset.select_related("unit")[:5000])
+    ctx = sources.MetricContext(
+        subject=sources.Subject.MEMBER,
+        subject_ids=[m.pk for m in members],
+        start=datetime.date(year, 1, 1),
+        end=datetime.date(year, 12, 31),
+    )
+    metrics = sources.all_metrics(sources.Subject.MEMBER)
+    values = {metric.name: metric.compute(ctx) for metric in metrics}
+    return xlsx_response(
+        filename=f"archive-{year}",
+        headers=[_("姓名"), _("所属组织"), *[str(m.label) for m in metrics]],
+        rows=(
+            [m.name, m.unit.name, *[values[metric.name].get(m.pk, 0) for metric in metrics]]
+            for m in members
+        ),
+        object_type="members.member",
+        filters={"year": year, **dict(request.GET.items())},
+    )
+
+
 @admin.register(PerformanceArchive)
 class PerformanceArchiveAdmin(ScopedModelAdmin):
     list_display = ("name", "member_number", "unit", "status")
     list_filter = ("status",)
     search_fields = ("name", "member_number")
+    actions = [export_archive_year]
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("unit")
@@ -475,7 +517,7 @@ class PerformanceArchiveAdmin(ScopedModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         if not self.has_view_permission(request):
             raise PermissionDenied
-        member = get_visible_or_404(PerformanceArchive.objects, request.user, pk=object_id)
+        member = get_visible_or_404(PerformanceArchive.objects.all(), request.user, pk=object_id)
         try:
             year = int(request.GET.get("year") or timezone.localdate().year)
         except ValueError:

@@ -86,7 +86,7 @@ def schemes_ranking(
     request: HttpRequest, scheme_id: int, page: int = 1, page_size: int = DEFAULT_PAGE_SIZE
 ):
     user = _user(request)
-    scheme = get_visible_or_404(Scheme.objects, user, pk=scheme_id)
+    scheme = get_visible_or_404(Scheme.objects.all(), user, pk=scheme_id)
     rows = selectors.ranking(scheme=scheme, user=user)
     if page < 1 or not 1 <= page_size <= 200:
         raise HttpError(422, "page ≥ 1, page_size 1–200 / 页码或每页条数无效")
@@ -159,7 +159,7 @@ def evaluations_score(request: HttpRequest, evaluation_id: int, body: ScoreIn):
         Evaluation.objects.select_related("scheme", "unit"), user, pk=evaluation_id
     )
     indicator = get_visible_or_404(
-        Indicator.objects, user, pk=body.indicator_id, scheme_id=evaluation.scheme_id
+        Indicator.objects.all(), user, pk=body.indicator_id, scheme_id=evaluation.scheme_id
     )
     try:
         services.score_enter(
@@ -179,7 +179,7 @@ def evaluations_score(request: HttpRequest, evaluation_id: int, body: ScoreIn):
 @router.get("/members/{member_id}/archive", response=dict)
 def member_archive(request: HttpRequest, member_id: int, year: int | None = None):
     user = _user(request)
-    member = get_visible_or_404(Member.objects, user, pk=member_id)
+    member = get_visible_or_404(Member.objects.all(), user, pk=member_id)
     archive = selectors.member_archive(
         member=member, year=year or datetime.date.today().year, user=user
     )

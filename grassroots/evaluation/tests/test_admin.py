@@ -93,3 +93,13 @@ def test_radar_chart_is_inline_svg_with_escaped_labels():
     assert svg.startswith("<svg") and svg.count("<polygon") == 5  # 4 rings + the values
     assert "经费&lt;b&gt;" in svg and "<b>" not in svg
     assert radar_svg([("a", 1), ("b", 1)]) == ""
+
+
+def test_archive_list_export_covers_every_member_metric(client, records):
+    province, (m1, m2, _m3), _sessions = records
+    client.force_login(province.users["city_a"])
+    url = reverse("admin:evaluation_performancearchive_changelist")
+    response = client.post(
+        url, {"action": "export_archive_year", "_selected_action": [m1.pk, m2.pk]}
+    )
+    assert response.status_code == 200 and response.content[:2] == b"PK"
