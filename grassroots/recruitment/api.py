@@ -63,7 +63,7 @@ def _visible(request: HttpRequest, model: type[Model], pk: int | None) -> Any:
 
 class ApplicationIn(Schema):
     unit_id: int
-    name: str
+    name: str = ""
     id_number: str = ""
     sex: str = ""
     birth_date: datetime.date | None = None
@@ -213,6 +213,8 @@ def get_application(request: HttpRequest, pk: int):
 
 @router.post("", response={201: dict})
 def create_application(request: HttpRequest, payload: ApplicationIn):
+    """A new application; with ``prospect_id`` the prospect's personal fields are carried over
+    and only the fields sent here replace them."""
     unit = _visible(request, Unit, payload.unit_id)
     prospect = _visible(request, Prospect, payload.prospect_id)
     programme = _visible(request, TalentProgramme, payload.programme_id)
@@ -221,22 +223,34 @@ def create_application(request: HttpRequest, payload: ApplicationIn):
         recruiter = Member.objects.filter(pk=payload.recruiter_id).first()
         if recruiter is None:
             raise HttpError(422, _("recruiter_id: 会员不存在"))
-    data = payload.dict(exclude={"unit_id", "prospect_id", "programme_id", "recruiter_id"})
-    data["ethnicity"] = _ref(Ethnicity, payload.ethnicity, "ethnicity")
-    data["education"] = _ref(Education, payload.education, "education")
-    data["title"] = _ref(Title, payload.title, "title")
-    data["sector"] = _ref(Sector, payload.sector, "sector")
-    data["talent_kind"] = _ref(TalentKind, payload.talent_kind, "talent_kind")
-    data = {k: v for k, v in data.items() if v not in (None, "") or k == "name"}
-    app = _call(
-        services.application_create,
-        unit=unit,
-        data=data,
-        actor=request.user,
-        prospect=prospect,
-        programme=programme,
-        recruiter=recruiter,
+    sent = payload.dict(
+        exclude={"unit_id", "prospect_id", "programme_id", "recruiter_id"}, exclude_unset=True
     )
+    refs = {
+        "ethnicity": Ethnicity,
+        "education": Education,
+        "title": Title,
+        "sector": Sector,
+        "talent_kind": TalentKind,
+    }
+    data = {k: (_ref(refs[k], v, k) if k in refs else v) for k, v in sent.items()}
+    if prospect is not None:
+        app = _call(
+            services.application_from_prospect,
+            prospect=prospect,
+            actor=request.user,
+            unit=unit,
+            data=data,
+        )
+    else:
+        app = _call(
+            services.application_create,
+            unit=unit,
+            data=data,
+            actor=request.user,
+            programme=programme,
+            recruiter=recruiter,
+        )
     return Status(201, _detail(app, request.user))
 
 

@@ -672,6 +672,9 @@ def application_advance(
             )
     elif stage.kind == Stage.Kind.APPROVAL:
         today = timezone.localdate()
+        # Approvals consuming the same city's quota queue up here, so two approvals at once
+        # cannot both take the last place (SQLite serializes writers anyway).
+        Unit.objects.select_for_update().filter(pk=procedure.quota_unit(app.unit).pk).first()
         owner, quota, used = quota_status(app.unit, today.year)
         if quota is not None and used >= quota:
             if not quota_reason.strip():

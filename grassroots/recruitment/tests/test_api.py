@@ -109,3 +109,28 @@ def test_withdraw_and_bad_codes(client, province):
         f"{API}/{app.pk}/withdraw", {"comment": "本人撤回"}, content_type="application/json"
     )
     assert res.json()["state"] == "withdrawn"
+
+
+@pytest.mark.django_db
+def test_prospect_becomes_applicant_over_the_api_without_retyping(client, province):
+    from grassroots.recruitment import services
+
+    fields = {k: v for k, v in person(name="宋词").items() if k not in ("resume", "reasons")}
+    prospect = services.prospect_create(
+        unit=province.branch_a1, data=fields, actor=province.users["branch_a1"]
+    )
+    client.force_login(province.users["branch_a1"])
+    res = client.post(
+        API,
+        {
+            "unit_id": province.branch_a1.pk,
+            "prospect_id": prospect.pk,
+            "resume": "简历",
+            "reasons": "理由",
+        },
+        content_type="application/json",
+    )
+    assert res.status_code == 201, res.content
+    body = res.json()
+    assert body["name"] == "宋词" and body["id_number_masked"] == prospect.id_number_masked
+    assert body["education"] == "硕士研究生" and body["resume"] == "简历"
