@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.http import Http404, HttpRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -221,9 +222,20 @@ class NotificationAdmin(ScopedModelAdmin):
 
     @action(description=_("全部标记为已读"), icon="done_all", url_path="mark-all-read")
     def mark_all_read(self, request: HttpRequest):
-        count = notification_mark_read(user=request.user)
-        messages.success(request, gettext("已将%(n)d条通知标记为已读") % {"n": count})
-        return HttpResponseRedirect(reverse("admin:core_notification_changelist"))
+        """A confirmation page (GET) and the change itself (POST): links never change state."""
+        back = reverse("admin:core_notification_changelist")
+        if request.method == "POST":
+            count = notification_mark_read(user=request.user)
+            messages.success(request, gettext("已将%(n)d条通知标记为已读") % {"n": count})
+            return HttpResponseRedirect(back)
+        return action_page(
+            self,
+            request,
+            title=gettext("全部标记为已读"),
+            form=forms.Form(),
+            submit_label=gettext("全部标记为已读"),
+            back_url=back,
+        )
 
     @action(description=_("打开"), icon="open_in_new", url_path="open")
     def open(self, request: HttpRequest, object_id: str):

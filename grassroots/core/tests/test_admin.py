@@ -139,7 +139,10 @@ def test_mark_all_read(client, province):
     me = province.users["leader"]
     notification_send(recipients=[me, me, me], title="报告")
     login(client, province, "leader")
-    response = client.get(reverse("admin:core_notification_mark_all_read"))
+    url = reverse("admin:core_notification_mark_all_read")
+    assert client.get(url).status_code == 200
+    assert Notification.objects.filter(recipient=me, read_at__isnull=True).count() == 3
+    response = client.post(url)
     assert response.status_code == 302
     assert not Notification.objects.filter(recipient=me, read_at__isnull=True).exists()
 
