@@ -86,7 +86,7 @@ class ScopeFormAdmin(ScopedModelAdmin):
 
 @admin.register(Branch)
 class BranchAdmin(ScopedModelAdmin):
-    list_display = ("name", "parent", "budget", "venue", "platforms", "activities")
+    list_display = ("name", "parent", "budget", "venue", "platforms", "activities", "cadence")
     list_filter = ("kind",)
     search_fields = ("name", "code")
     ordering = ("path",)
@@ -139,6 +139,20 @@ class BranchAdmin(ScopedModelAdmin):
     @admin.display(description=_("本年活动"))
     def activities(self, obj):
         return obj.activity_count or 0
+
+    @admin.display(description=_("活动频次"))
+    def cadence(self, obj):
+        behind = getattr(self, "_behind", {}).get(obj.pk)
+        if not behind:
+            return "—"
+        return format_html('<span class="text-red-600">⚠ {}</span>', "、".join(behind))
+
+    def changelist_view(self, request, extra_context=None):
+        # Units behind their cadence, computed once for the page (two queries), not per row.
+        self._behind: dict[int, list[str]] = {}
+        for flag in selectors.units_behind_cadence(user=request.user):
+            self._behind.setdefault(flag.unit.pk, []).append(flag.kind_name)
+        return super().changelist_view(request, extra_context)
 
     def has_add_permission(self, request):
         return False

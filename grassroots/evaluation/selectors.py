@@ -36,12 +36,12 @@ class RankedRow:
 
 
 def ranking(*, scheme: Scheme, user: Any) -> list[RankedRow]:
-    """The user's evaluations in the scheme by total, with the rank among peers (same parent unit)
-    and last year's total (the scheme's ``previous``)."""
+    """The user's evaluations in the scheme by total, with the rank among peers and last year's
+    total (the scheme's ``previous``)."""
     rows = list(evaluations_visible(user, scheme).order_by("-total", "unit__path"))
-    everyone = Evaluation.objects.filter(scheme=scheme).values_list(
-        "pk", "unit__parent_id", "total"
-    )
+    # Peers: units under the same parent; for member schemes, members of the same unit.
+    peer_key = "unit_id" if scheme.subject == Subject.MEMBER else "unit__parent_id"
+    everyone = Evaluation.objects.filter(scheme=scheme).values_list("pk", peer_key, "total")
     by_parent: dict[Any, list[Decimal]] = {}
     parent_of: dict[int, Any] = {}
     for pk, parent_id, total in everyone:
