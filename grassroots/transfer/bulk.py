@@ -9,10 +9,12 @@ COPY straight from the validated values, without building model instances: that 
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime
 import functools
 import itertools
 import json
+import multiprocessing as mp
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -40,11 +42,17 @@ def insert_members(
     operation: str,
     extra: dict[str, Any] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    prefetch: PinyinPrefetch | None = None,
 ) -> int:
     """Create members from validated values; returns how many were created."""
     actor = context.current().user
     if connection.vendor == "postgresql" and len(specs) >= COPY_THRESHOLD:
-        return _copy_members(specs, operation=operation, extra=extra, progress=progress)
+        ready = prefetch.results() if prefetch is not None else {}
+        return _copy_members(
+            specs, operation=operation, extra=extra, progress=progress, ready=ready
+        )
+    if prefetch is not None:
+        prefetch.close()
     members = [Member(unit=unit, **data) for unit, data in specs]
     member_bulk_create(
         members=members, operation=operation, actor=actor, audit_each=True, extra=extra
@@ -71,6 +79,42 @@ def name_pinyin(name: str) -> tuple[str, str, tuple[str, ...]]:
 
 
 _pinyin = functools.lru_cache(maxsize=200_000)(name_pinyin)
+PARALLEL_MIN_NAMES = 5000
+
+
+def _pinyin_chunk(names: list[str]) -> list[tuple[str, str, tuple[str, ...]]]:
+    return [name_pinyin(name) for name in names]
+
+
+class PinyinPrefetch:
+    """Pinyin of many names computed in a forked worker process while the importer validates
+    rows in this one (pypinyin is pure Python and the host has more than one core)."""
+
+    def __init__(self, names: list[str]) -> None:
+        self.names = list(dict.fromkeys(names))
+        self.futures: list[tuple[list[str], concurrent.futures.Future]] = []
+        self.executor: concurrent.futures.ProcessPoolExecutor | None = None
+        self.ready: dict[str, tuple[str, str, tuple[str, ...]]] = {}
+        if len(self.names) < PARALLEL_MIN_NAMES or "fork" not in mp.get_all_start_methods():
+            return
+        self.executor = concurrent.futures.ProcessPoolExecutor(
+            max_workers=1, mp_context=mp.get_context("fork")
+        )
+        for start in range(0, len(self.names), 10_000):
+            chunk = self.names[start : start + 10_000]
+            self.futures.append((chunk, self.executor.submit(_pinyin_chunk, chunk)))
+
+    def results(self) -> dict[str, tuple[str, str, tuple[str, ...]]]:
+        for chunk, future in self.futures:
+            self.ready.update(zip(chunk, future.result(), strict=True))
+        self.futures = []
+        self.close()
+        return self.ready
+
+    def close(self) -> None:
+        if self.executor is not None:
+            self.executor.shutdown(wait=True, cancel_futures=True)
+            self.executor = None
 
 
 def _copy(cursor: Any, table: str, fields: list[str], rows: Iterable[tuple]) -> None:
@@ -102,8 +146,14 @@ def _copy_members(
     operation: str,
     extra: dict[str, Any] | None,
     progress: Callable[[int, int], None] | None,
+    ready: dict[str, tuple[str, str, tuple[str, ...]]],
 ) -> int:
     ctx = context.current()
+
+    def pinyin_of(name: str) -> tuple[str, str, tuple[str, ...]]:
+        found = ready.get(name)
+        return found if found is not None else _pinyin(name)
+
     user = (
         ctx.user if ctx.user is not None and getattr(ctx.user, "is_authenticated", False) else None
     )
@@ -144,7 +194,7 @@ def _copy_members(
                 row["id_number_hash"], row["id_tail_hash"], row["id_number_masked"] = hashes
             else:
                 row["id_number_hash"], row["id_tail_hash"], row["id_number_masked"] = None, "", ""
-            row["pinyin_full"], row["pinyin_initials"], _keys = _pinyin(row["name"])
+            row["pinyin_full"], row["pinyin_initials"], _keys = pinyin_of(row["name"])
             row["status_date"] = row["status_date"] or row["join_date"]
             values = [pk]
             for name in names:
@@ -164,7 +214,7 @@ def _copy_members(
         if progress:
             progress(int(total * 0.7), total)
         reason = _("建档")
-        keys = ((row["id"], key) for row in rows for key in _pinyin(row["name"])[2])
+        keys = ((row["id"], key) for row in rows for key in pinyin_of(row["name"])[2])
         history = (
             (row["id"], "", row["status"], row["join_date"] or today, reason, recorded_by, now)
             for row in rows

@@ -20,7 +20,7 @@ from typing import Any
 import phonenumbers
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -174,6 +174,16 @@ class _RowParser:
         self.units = units
         self.mode = mode
         self.refs = {c.key: reference_map(c.ref) for c in columns.COLUMNS if c.kind == "ref"}
+        memoized = {"sex", "ref", "degree", "bool", "unit", "date"}
+        self.plan: list[tuple[str, int, str, dict[object, tuple[bool, Any]] | None]] = [
+            (
+                key,
+                col,
+                columns.BY_KEY[key].kind,
+                {} if columns.BY_KEY[key].kind in memoized else None,
+            )
+            for key, col in header.fields.items()
+        ]
 
     def column_name(self, key: str) -> str:
         return self.header.headers[self.header.fields[key]]
@@ -191,54 +201,36 @@ class _RowParser:
                 shown = mask_id_number(values.compact(value))
             errors.append(RowError(number, self.column_name(key), shown, message))
 
-        for key, col in self.header.fields.items():
+        for key, col, kind, memo in self.plan:
             raw = cells[col] if col < len(cells) else ""
-            if raw is None or (isinstance(raw, str) and not raw.strip()):
+            if raw is None or raw == "" or (type(raw) is str and not raw.strip()):
                 continue
-            kind = columns.BY_KEY[key].kind
             try:
-                if kind == "name":
-                    data[key] = values.compact(raw)
-                elif kind == "text":
-                    data[key] = values.text(raw)
-                elif kind == "sex":
-                    data[key] = values.parse_sex(raw)
-                elif kind == "date":
-                    data[key] = values.parse_date(raw)
-                    if key == "birth_date":
-                        row.month_only_birth = _month_only(raw)
-                elif kind == "id":
-                    if values.id_lost_digits(raw):
-                        raise ValueError(values.id_lost_digits_message(raw))
-                    data[key] = values.compact(raw)
-                elif kind == "phone":
-                    data[key] = self.phone(raw)
-                elif kind == "email":
-                    data[key] = values.compact(raw)
-                    if "@" not in data[key]:
-                        raise ValueError(_("电子邮箱格式不正确：%(v)s") % {"v": data[key]})
-                elif kind == "ref":
-                    word = _key(values.text(raw))
-                    if word not in self.refs[key]:
-                        raise ValueError(
-                            _("“%(v)s”不是可选的%(label)s")
-                            % {"v": values.text(raw), "label": columns.BY_KEY[key].label}
-                        )
-                    data[key] = self.refs[key][word]
-                elif kind == "degree":
-                    word = _key(values.text(raw))
-                    if word not in DEGREE_WORDS:
-                        raise ValueError(
-                            _("无法识别的学位：%(v)s（应为学士、硕士或博士）")
-                            % {"v": values.text(raw)}
-                        )
-                    data[key] = DEGREE_WORDS[word]
-                elif kind == "bool":
-                    data[key] = values.parse_bool(raw)
-                elif kind == "unit":
-                    row.unit = self.units.resolve(values.text(raw))
+                if memo is None:
+                    value = self.convert(key, kind, raw)
+                else:
+                    # Repeating values (sex, reference lists, units, dates) are converted once.
+                    found = memo.get(raw)
+                    if found is None:
+                        try:
+                            found = (True, self.convert(key, kind, raw))
+                        except ValueError as exc:
+                            found = (False, str(exc))
+                        memo[raw] = found
+                    if not found[0]:
+                        raise ValueError(found[1])
+                    value = found[1]
             except ValueError as exc:
                 fail(key, raw, str(exc))
+                continue
+            if kind == "unit":
+                row.unit = value
+            elif kind == "date" and key == "birth_date":
+                data[key], row.month_only_birth = value
+            elif kind == "date":
+                data[key] = value[0]
+            else:
+                data[key] = value
         if not data.get("name"):
             if "name" not in data:
                 errors.append(RowError(number, self.column_name("name"), "", _("姓名不能为空")))
@@ -247,6 +239,48 @@ class _RowParser:
         if failed:
             row.data = {}
         return row
+
+    def convert(self, key: str, kind: str, raw: object) -> Any:
+        """One cell to its value; raises ValueError with the reason."""
+        if kind == "name":
+            return values.compact(raw)
+        if kind == "text":
+            return values.text(raw)
+        if kind == "sex":
+            return values.parse_sex(raw)
+        if kind == "date":
+            return values.parse_date(raw), _month_only(raw)
+        if kind == "id":
+            if values.id_lost_digits(raw):
+                raise ValueError(values.id_lost_digits_message(raw))
+            return values.compact(raw)
+        if kind == "phone":
+            return self.phone(raw)
+        if kind == "email":
+            email = values.compact(raw)
+            if "@" not in email:
+                raise ValueError(_("电子邮箱格式不正确：%(v)s") % {"v": email})
+            return email
+        if kind == "ref":
+            word = _key(values.text(raw))
+            if word not in self.refs[key]:
+                raise ValueError(
+                    _("“%(v)s”不是可选的%(label)s")
+                    % {"v": values.text(raw), "label": columns.BY_KEY[key].label}
+                )
+            return self.refs[key][word]
+        if kind == "degree":
+            word = _key(values.text(raw))
+            if word not in DEGREE_WORDS:
+                raise ValueError(
+                    _("无法识别的学位：%(v)s（应为学士、硕士或博士）") % {"v": values.text(raw)}
+                )
+            return DEGREE_WORDS[word]
+        if kind == "bool":
+            return values.parse_bool(raw)
+        if kind == "unit":
+            return self.units.resolve(values.text(raw))
+        raise ValueError(kind)
 
     def phone(self, raw: object) -> str:
         text = values.compact(raw)
@@ -437,6 +471,12 @@ def _validate(
         raise readers.FileReadError(_("表头下面没有数据行"))
     report.preview_headers = [h for h in header.headers if h]
     total = report.rows
+    prefetch = None
+    if not report.dry_run and mode == ImportJob.Mode.CREATE and connection.vendor == "postgresql":
+        name_col = header.fields["name"]
+        prefetch = bulk.PinyinPrefetch(
+            [values.compact(cells[name_col]) for _n, cells in data_rows if name_col < len(cells)]
+        )
     parsed: list[ParsedRow] = []
     for done, (number, cells) in enumerate(data_rows, start=1):
         parsed.append(parser.parse(number, cells, report.errors))
@@ -453,8 +493,12 @@ def _validate(
                 for key, col in header.fields.items()
             }
         )
-    _check_duplicates(report, parser, parsed)
-    _plan_and_write(report, parser, parsed, unit, mode, actor, progress)
+    try:
+        _check_duplicates(report, parser, parsed)
+        _plan_and_write(report, parser, parsed, unit, mode, actor, progress, prefetch)
+    finally:
+        if prefetch is not None:
+            prefetch.close()
 
 
 def _check_duplicates(report: ImportReport, parser: _RowParser, parsed: list[ParsedRow]) -> None:
@@ -499,6 +543,7 @@ def _plan_and_write(
     mode: str,
     actor: Any,
     progress: Progress | None,
+    prefetch: bulk.PinyinPrefetch | None = None,
 ) -> None:
     scope_root = parser.units.root_path
     valid = [r for r in parsed if r.data]
@@ -554,7 +599,7 @@ def _plan_and_write(
     report.valid = len(creates) + len(updates)
     if report.errors and not report.valid_only:
         return  # all or nothing: counts stay zero, nothing is written
-    _count_or_write(report, creates, updates, unit, actor, progress)
+    _count_or_write(report, creates, updates, unit, actor, progress, prefetch)
 
 
 def _existing_member_numbers(numbers: list[str]) -> set[str]:
@@ -581,6 +626,7 @@ def _count_or_write(
     unit: Unit,
     actor: Any,
     progress: Progress | None,
+    prefetch: bulk.PinyinPrefetch | None = None,
 ) -> None:
     """Dry run: count what would happen. Real run: write creates in bulk, updates one by one."""
     changes: list[tuple[Member, dict[str, Any]]] = []
@@ -601,7 +647,9 @@ def _count_or_write(
     specs = [(row.unit or unit, row.data) for row in creates]
     extra = {"file": getattr(report.job, "file_name", ""), "job": getattr(report.job, "pk", None)}
     with transaction.atomic():
-        bulk.insert_members(specs, operation=OPERATION, extra=extra, progress=progress)
+        bulk.insert_members(
+            specs, operation=OPERATION, extra=extra, progress=progress, prefetch=prefetch
+        )
         for member, diff in changes:
             member_update(member=member, data=diff, actor=actor)
     report.created = len(specs)

@@ -25,6 +25,9 @@ _DATE_TIME_SUFFIX = re.compile(r"[ T]0{1,2}:00(:00)?(\.0+)?\s*$")
 
 def text(value: object) -> str:
     """Full-width folded (NFKC), inner runs of spaces collapsed, ends trimmed."""
+    if type(value) is str:
+        folded = value if value.isascii() else unicodedata.normalize("NFKC", value)
+        return " ".join(folded.split())
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -39,6 +42,9 @@ def text(value: object) -> str:
 
 def compact(value: object) -> str:
     """Like ``text`` but with every space removed (names, numbers, codes)."""
+    if type(value) is str:
+        folded = value if value.isascii() else unicodedata.normalize("NFKC", value)
+        return "".join(folded.split())
     return "".join(text(value).split())
 
 
