@@ -24,7 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/grassroots_bench_planning"
-REPEAT = 5
+REPEAT = int(os.environ.get("BENCH_PLANNING_REPEAT", "5"))
 
 
 def main() -> None:

@@ -179,6 +179,11 @@ def reinstated_q() -> Q:
     return Q(Exists(back))
 
 
+def _batch() -> int:
+    """Ids per IN list: PostgreSQL takes 65,535 parameters, older SQLite builds 32,766."""
+    return 30000 if connection.vendor == "postgresql" else 5000
+
+
 def timelines(
     member_ids: Iterable[int], extra: dict[str, Any] | None = None
 ) -> dict[int, _Timeline]:
@@ -187,8 +192,9 @@ def timelines(
     ids = list(member_ids)
     found: dict[int, _Timeline] = {}
     fields = ("pk", "unit_id", "join_date", "created_at", "status", "status_date")
-    for start in range(0, len(ids), 5000):
-        chunk = ids[start : start + 5000]
+    batch = _batch()
+    for start in range(0, len(ids), batch):
+        chunk = ids[start : start + batch]
         rows = Member.objects.filter(pk__in=chunk).values(*fields)
         if extra:
             rows = rows.annotate(**extra)
@@ -330,8 +336,9 @@ def count(
         )
         unique = sorted(set(held_ids))
         fields = ("pk", "unit_id", "join_date", "created_at", "status", "status_date")
-        for start in range(0, len(unique), 5000):
-            people = Member.objects.filter(pk__in=unique[start : start + 5000])
+        batch = _batch()
+        for start in range(0, len(unique), batch):
+            people = Member.objects.filter(pk__in=unique[start : start + batch])
             if base is not None:
                 people = people.filter(base)
             for _pk, unit_id, join, created, status, status_date in people.values_list(*fields):
