@@ -478,6 +478,22 @@ def child() -> None:
     )
     cold, warm = timed(lambda: selectors.member_statistics(user=user, year=YEAR), runs=3)
     print(f"per-member statistics: cold {cold * 1000:.0f} ms, warm median {warm * 1000:.0f} ms")
+    from django.db import transaction
+
+    from grassroots.platforms.services.tally import tally_refresh
+
+    unit_id = rows[-1].unit.pk
+
+    def refresh_all() -> None:
+        with transaction.atomic():
+            for platform in ("proposals", "information", "research", "service"):
+                tally_refresh(unit_id=unit_id, year=YEAR, platform=platform)
+
+    cold, warm = timed(refresh_all)
+    print(
+        f"what a write adds: refreshing one branch's tally row, all four platforms: "
+        f"cold {cold * 1000:.1f} ms, warm median {warm * 1000:.1f} ms"
+    )
     member = Member.objects.order_by("id")[members // 2]
     cold, warm = timed(lambda: selectors.member_contributions(member, YEAR))
     print(

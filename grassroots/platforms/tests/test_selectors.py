@@ -253,3 +253,19 @@ def test_tallies_equal_the_records_and_a_rebuild(province, people, records):
     }
     # City B sees its branch's row only (its own committee owns no record).
     assert PlatformTally.objects.visible_to(province.users["city_b"]).count() == 1
+
+
+def test_rebuild_command_restores_lost_tallies(province, records):
+    from django.core.management import call_command
+
+    from grassroots.platforms.models import PlatformTally
+
+    user = province.users["province"]
+    expected = selectors.statistics_totals(user=user, year=YEAR)
+    PlatformTally.objects.all().delete()
+    assert selectors.statistics_totals(user=user, year=YEAR)["proposals_submitted"] == 0
+    out = io.StringIO()
+    call_command("platforms_rebuild_tallies", "--all", stdout=out)
+    call_command("platforms_rebuild_tallies", "--all", stdout=out)
+    assert f"{YEAR}: " in out.getvalue()
+    assert selectors.statistics_totals(user=user, year=YEAR) == expected
