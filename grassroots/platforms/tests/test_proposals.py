@@ -295,3 +295,22 @@ def test_leader_is_read_only_and_reviewers_must_see_the_proposal(province, peopl
     with pytest.raises(ValidationError) as err:
         svc.proposal_review_start(actor=staff, proposal=p, reviewers=[province.users["city_b"]])
     assert "无权查看" in err.value.message_dict["reviewers"][0]
+
+
+def test_a_member_submits_and_withdraws_their_own_proposal(province, people):
+    from grassroots.accounts.models import Role
+    from grassroots.accounts.services import user_create
+
+    me = people["a1"]
+    me.user = user_create(
+        username="wanghan", password=None, unit=me.unit, role=Role.MEMBER, validate=False
+    )
+    me.save()
+    p = make_proposal(me.user, me, people["b1"], submit=True)
+    assert p.status == S.SUBMITTED and p.unit == province.branch_a1
+    with pytest.raises(ValidationError) as err:
+        make_proposal(me.user, people["a2"], me)
+    assert "第一作者须为您本人" in err.value.message_dict["authors"][0]
+    with pytest.raises(PermissionDenied):
+        svc.proposal_receive(actor=me.user, proposal=p)
+    assert svc.proposal_withdraw(actor=me.user, proposal=p).status == S.WITHDRAWN
