@@ -286,3 +286,14 @@ def test_docs_page_uses_local_assets_only(province):
     external = re.findall(r"""(?:src|href)=["'](https?:)?//""", html)
     assert external == []
     assert '"validatorUrl": null' in html
+
+
+def test_malformed_input_names_the_field_in_chinese(province, as_user):
+    response = Client().post(
+        f"{API}/auth/token", {"username": "city_a"}, content_type="application/json"
+    )
+    assert response.status_code == 422
+    assert "参数password：必须填写" in response.json()["message"]
+    bad_page = as_user("city_a").get(f"{API}/members", {"page": "two"})
+    assert bad_page.status_code == 422
+    assert "参数page：格式不正确" in bad_page.json()["message"]
