@@ -100,8 +100,8 @@ def quotas_for(units: list[Unit], year: int) -> dict[int, int | None]:
         .order_by("unit_id", "plan__unit__depth", "plan_id")
         .values_list("unit_id", "new_members")
     )
-    for unit_id, n in planned:  # the last row per unit is the plan made closest to it
-        found[unit_id] = n
+    for unit_id, planned_n in planned:  # the last row per unit is the plan made closest to it
+        found[unit_id] = planned_n
     return found
 
 
