@@ -113,3 +113,13 @@ def test_export_action_is_audited(client, province, people):
 def test_leader_cannot_open_the_entry_page(client, province):
     login(client, province, "leader")
     assert client.get(reverse("admin:platforms_proposal_create_record")).status_code == 403
+
+
+def test_statistics_page_lists_visible_units_with_rolled_up_figures(client, province, people):
+    make_proposal(province.users["city_a"], people["a1"], submit=True)
+    login(client, province, "city_a")
+    r = client.get(reverse("admin:platforms_statistics") + f"?year={YEAR}")
+    table = r.context["table"]
+    assert [row["unit"].name for row in table] == ["长沙市委会", "长沙第一支部", "长沙第二支部"]
+    submitted = [label for _code, label in r.context["metrics"]].index("提案提交")
+    assert [row["values"][submitted] for row in table] == [1, 1, 0]
