@@ -63,6 +63,21 @@ def test_token_is_issued_stored_hashed_and_used_as_bearer(province, people):
     assert ApiToken.objects.get(pk=row.pk).last_used_at is not None
 
 
+def test_token_route_needs_no_csrf_token(province):
+    """Scripts (curl, other systems) sign in without a console session or CSRF cookie."""
+    client = Client(enforce_csrf_checks=True)
+    user = province.users["city_a"]
+    response = client.post(
+        f"{API}/auth/token",
+        {"username": user.username, "password": province.password(user.username)},
+        content_type="application/json",
+    )
+    assert response.status_code == 200
+    token = response.json()["token"]
+    revoked = client.delete(f"{API}/auth/token", headers={"Authorization": f"Bearer {token}"})
+    assert revoked.status_code == 200
+
+
 def test_wrong_password_is_401_with_a_chinese_message(province):
     response = Client().post(
         f"{API}/auth/token",
