@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grassroots.accounts.models import Role, User
+from grassroots.core import audit
 from grassroots.core.notifications import notification_send
 from grassroots.core.scope import user_scope_path
 from grassroots.members.identity import check_identity, id_hashes, normalize_phone
@@ -329,9 +330,29 @@ def _move(app: Application, *, changes: dict[str, Any]) -> None:
     ).update(version=F("version") + 1, **changes)
     if updated != 1:
         raise ApplicationConflict(_("该申请已被他人处理，请刷新后查看"))
+    before = {key: _audit_value(getattr(app, key)) for key in changes}
     app.version += 1
     for key, value in changes.items():
         setattr(app, key, value)
+    # A conditional UPDATE bypasses the save signals, so the audit row is written here.
+    audit.record(
+        audit.AuditEvent.Action.UPDATE,
+        instance=app,
+        changes={
+            k: [before[k], _audit_value(v)]
+            for k, v in changes.items()
+            if before[k] != _audit_value(v)
+        },
+    )
+    audit.mark_clean(app)
+
+
+def _audit_value(value: Any) -> Any:
+    if hasattr(value, "pk"):
+        return value.pk
+    if isinstance(value, datetime.datetime | datetime.date):
+        return value.isoformat()
+    return value
 
 
 @transaction.atomic
@@ -856,6 +877,11 @@ def filing_batch_create(
     )
     for app in locked:
         Application.objects.filter(pk=app.pk).update(filing_batch=batch, version=F("version") + 1)
+        audit.record(
+            audit.AuditEvent.Action.UPDATE,
+            instance=app,
+            changes={"filing_batch": [None, batch.pk]},
+        )
         _record(
             app,
             stage=stage,

@@ -321,3 +321,15 @@ def test_application_must_be_in_a_branch(province):
         )
     assert "id_number" in err.value.message_dict
     assert unique_id_number()
+
+
+@pytest.mark.django_db
+def test_moves_are_audited(province):
+    from grassroots.core.models import AuditEvent
+
+    app = create_application(province)
+    advance_once(province, app)
+    event = AuditEvent.objects.filter(
+        object_type="recruitment.application", object_id=str(app.pk), action="update"
+    ).latest("id")
+    assert "stage_id" in event.changes or "stage" in event.changes
