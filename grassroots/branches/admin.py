@@ -548,6 +548,15 @@ class ActivityAdmin(ScopedModelAdmin):
             "rows": selectors.attendance_visible(request.user, activity).order_by(
                 "unit__path", "member__name"
             ),
+            "counts": [
+                (label, n)
+                for value, label in Attendance.Status.choices
+                for status, n in selectors.attendance_visible(request.user, activity)
+                .order_by()
+                .values_list("status")
+                .annotate(n=Count("id"))
+                if status == value
+            ],
             "statuses": Attendance.Status.choices,
             "plannable": plannable if can_change else [],
             "opts": self.model._meta,

@@ -67,8 +67,12 @@ class IndicatorForm(forms.ModelForm):
         data = super().clean() or {}
         if self.errors:
             return data
+        if self.instance.scheme_id:
+            scheme = self.instance.scheme
+        else:  # adding a scheme: the tree is checked against the subject posted with it
+            scheme = Scheme(subject=self.data.get("subject") or sources.Subject.UNIT)
         probe = Indicator(
-            scheme=self.instance.scheme,
+            scheme=scheme,
             parent=data.get("parent"),
             code=data.get("code") or "",
             name=data.get("name") or "",
@@ -178,6 +182,12 @@ class SchemeAdmin(ScopedModelAdmin):
         if obj is not None and obj.status != Scheme.Status.DRAFT:
             fields += list(SchemeForm.Meta.fields)
         return fields
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if not form.instance.bands.exists():  # a new scheme gets 优秀/良好/合格/不合格
+            for name, minimum in services.DEFAULT_BANDS:
+                GradeBand.objects.create(scheme=form.instance, name=name, min_score=minimum)
 
     @admin.display(description=_("计算进度"))
     def progress(self, obj):

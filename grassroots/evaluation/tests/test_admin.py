@@ -103,3 +103,50 @@ def test_archive_list_export_covers_every_member_metric(client, records):
         url, {"action": "export_archive_year", "_selected_action": [m1.pk, m2.pk]}
     )
     assert response.status_code == 200 and response.content[:2] == b"PK"
+
+
+def test_scheme_is_defined_in_the_console_with_its_tree(client, province):
+    client.force_login(province.users["province"])
+    management = {
+        "bands-TOTAL_FORMS": "0",
+        "bands-INITIAL_FORMS": "0",
+        "indicators-TOTAL_FORMS": "2",
+        "indicators-INITIAL_FORMS": "0",
+    }
+    row = {
+        "indicators-0-code": "1",
+        "indicators-0-name": "学习会",
+        "indicators-0-weight": "50",
+        "indicators-0-method": "computed",
+        "indicators-0-metric": "branches.activity_count",
+        "indicators-0-params": '{"kind": "study"}',
+        "indicators-0-target": "12",
+        "indicators-0-order": "1",
+        "indicators-1-code": "2",
+        "indicators-1-name": "错指标",
+        "indicators-1-weight": "50",
+        "indicators-1-method": "computed",
+        "indicators-1-metric": "",
+        "indicators-1-params": "{}",
+        "indicators-1-target": "",
+        "indicators-1-order": "2",
+    }
+    scheme = {
+        "unit": province.province.pk,
+        "name": "五化考核",
+        "year": "2026",
+        "subject": "unit",
+        "subject_level": "4",
+        "period_start": "2026-01-01",
+        "period_end": "2026-12-31",
+    }
+    url = reverse("admin:evaluation_scheme_add")
+    refused = client.post(url, {**scheme, **management, **row})
+    assert refused.status_code == 200 and "目标值" in refused.content.decode()
+    assert not Scheme.objects.exists()
+    row.update({"indicators-1-metric": "branches.venue_dedicated", "indicators-1-target": "1"})
+    saved = client.post(url, {**scheme, **management, **row})
+    assert saved.status_code == 302
+    created = Scheme.objects.get()
+    assert created.indicators.count() == 2
+    assert list(created.bands.values_list("name", flat=True)) == ["优秀", "良好", "合格", "不合格"]
