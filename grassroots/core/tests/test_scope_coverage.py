@@ -215,12 +215,10 @@ def coverage_of(endpoint: Endpoint, decl: Declarations = DECL) -> str | None:
             return f"test {decl.covered[key]}"
         if key in decl.unscoped:
             return f"unscoped: {decl.unscoped[key]}"
-    if endpoint.area == "site" and endpoint.name in {k.split(":", 1)[1] for k in SITE_URLS}:
-        if endpoint.name == "index" and dashboard_callback():
-            return None
-        return SITE_URLS[f"admin:{endpoint.name}"]
-    if endpoint.area == "site" and endpoint.name == "index" and not dashboard_callback():
-        return "Django's app index (no rows)"
+    if endpoint.area == "site" and endpoint.key in SITE_URLS:
+        return SITE_URLS[endpoint.key]
+    if endpoint.key == "admin:index" and not dashboard_callback():
+        return "Django's app index (no rows); a dashboard callback must be declared by its app"
     model = endpoint.model
     if endpoint.area != "model" or model is None:
         return None
