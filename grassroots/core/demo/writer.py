@@ -110,6 +110,15 @@ class RowWriter:
             for model in models_:
                 cursor.execute(f'ANALYZE "{model._meta.db_table}"')
 
+    def vacuum(self, models_: Sequence[type[models.Model]]) -> None:
+        """After a large load on PostgreSQL: set the visibility map so that index-only scans
+        (subtree counts) work now rather than after autovacuum. Outside any transaction."""
+        if not self.is_postgres or connection.in_atomic_block:
+            return
+        with connection.cursor() as cursor:
+            tables = ", ".join(f'"{m._meta.db_table}"' for m in models_)
+            cursor.execute(f"VACUUM (ANALYZE) {tables}")
+
     def reserve_ids(self, model: type[models.Model], count: int) -> int:
         """First of ``count`` consecutive primary keys nobody else will use (table locked)."""
         table = model._meta.db_table
