@@ -4,16 +4,23 @@ files), member export with the member list's current filter, the import template
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote, urlsplit
 
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    JsonResponse,
+    QueryDict,
+)
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
@@ -41,9 +48,20 @@ def _download(data: bytes, name: str) -> HttpResponse:
 
 
 def _quote(name: str) -> str:
-    from urllib.parse import quote
-
     return quote(name)
+
+
+def _member_list_query(request: HttpRequest) -> QueryDict | None:
+    """The member list's filter when the export was opened from it (a list action button
+    that only redirects here keeps the list page as the referer)."""
+    referer = urlsplit(request.META.get("HTTP_REFERER", ""))
+    try:
+        member_list = reverse("admin:members_member_changelist")
+    except NoReverseMatch:
+        return None
+    if referer.path != member_list or not referer.query:
+        return None
+    return QueryDict(referer.query, mutable=True)
 
 
 class UploadForm(forms.Form):
@@ -284,6 +302,8 @@ class ImportJobAdmin(ScopedModelAdmin):
         filters = request.GET.copy()
         for key in EXPORT_OWN_PARAMS:
             filters.pop(key, None)
+        if not filters and "download" not in request.GET:
+            filters = _member_list_query(request) or filters
         form = ExportForm(request.GET if "download" in request.GET else None)
         if form.is_bound and form.is_valid():
             try:

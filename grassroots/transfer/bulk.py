@@ -78,7 +78,7 @@ def name_pinyin(name: str) -> tuple[str, str, tuple[str, ...]]:
     return full, initials, tuple(k[:64] for k in keys)
 
 
-_pinyin = functools.lru_cache(maxsize=200_000)(name_pinyin)
+_pinyin = functools.lru_cache(maxsize=4096)(name_pinyin)
 PARALLEL_MIN_NAMES = 5000
 
 
@@ -173,7 +173,10 @@ def _copy_members(
     rows: list[dict[str, Any]] = []
     by_year: dict[int, list[dict[str, Any]]] = {}
     for unit, data in specs:
-        row = {**defaults, **data, "unit": unit}
+        row = data  # completed in place: no second dict per member
+        for name, value in defaults.items():
+            row.setdefault(name, value)
+        row["unit"] = unit
         if not row["member_number"]:
             by_year.setdefault((row["join_date"] or today).year, []).append(row)
         rows.append(row)

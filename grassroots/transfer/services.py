@@ -495,7 +495,7 @@ def _validate(
         )
     try:
         _check_duplicates(report, parser, parsed)
-        _plan_and_write(report, parser, parsed, unit, mode, actor, progress, prefetch)
+        _plan_and_write(report, parser, parsed, unit, mode, actor, progress, prefetch, table)
     finally:
         if prefetch is not None:
             prefetch.close()
@@ -544,6 +544,7 @@ def _plan_and_write(
     actor: Any,
     progress: Progress | None,
     prefetch: bulk.PinyinPrefetch | None = None,
+    table: readers.Sheet | None = None,
 ) -> None:
     scope_root = parser.units.root_path
     valid = [r for r in parsed if r.data]
@@ -599,6 +600,11 @@ def _plan_and_write(
     report.valid = len(creates) + len(updates)
     if report.errors and not report.valid_only:
         return  # all or nothing: counts stay zero, nothing is written
+    if not report.errors and table is not None:
+        # No error workbook will be needed: let the raw cells go before the write phase.
+        table.rows.clear()
+        for row in parsed:
+            row.cells = []
     _count_or_write(report, creates, updates, unit, actor, progress, prefetch)
 
 

@@ -110,3 +110,11 @@ def test_template_and_roster_downloads(staff, province):
     assert "attachment" in roster["Content-Disposition"]
     outside = staff.get(reverse("admin:transfer_roster"), {"unit": province.city_b.pk})
     assert outside.status_code == 200 and "attachment" not in outside.get("Content-Disposition", "")
+
+
+def test_export_opened_from_the_member_list_keeps_its_filter(staff, province):
+    create_member(province.branch_a1, name="来源甲")
+    create_member(province.branch_a1, name="来源乙")
+    member_list = reverse("admin:members_member_changelist")
+    page = staff.get(reverse("admin:transfer_export"), HTTP_REFERER=f"{member_list}?q=来源甲")
+    assert 'value="来源甲"' in page.content.decode()
