@@ -140,9 +140,8 @@ def dashboard(user: Any, *, today: datetime.date | None = None) -> Dashboard | N
         Column(i.key, today, indicator_q(i.key, ref, age_day=year_end, age_limit=age_limit))
         for i in INDICATORS
     ]
+    columns += [Column(f"y{y}", datetime.date(y, 12, 31), total_only=True) for y in past]
     totals = tree.rollup(history.count(tree, columns))
-    earlier = [Column(f"y{y}", datetime.date(y, 12, 31)) for y in past]
-    totals[unit.pk].update(history.count(tree, earlier, by_unit=False).get(unit.pk, {}))
     new = tree.rollup({k: {"n": v} for k, v in history.admitted(tree, first, today).items()})
     mine = totals.get(unit.pk, {})
     total = mine.get("now", 0)

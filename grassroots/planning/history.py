@@ -70,6 +70,9 @@ class Column:
     day: datetime.date
     q: Q = field(default_factory=Q)
     via: QuerySet[Any] | None = None
+    # Only the subtree's total is wanted (not the split by unit): moves inside the subtree
+    # need no correction, which makes far-back days cheap.
+    total_only: bool = False
 
     def condition(self) -> Q:
         if self.via is not None:
@@ -352,7 +355,17 @@ def count(
                     bucket = own[unit_id if by_unit else tree.root.pk]
                     bucket[c.key] = bucket.get(c.key, 0) + 1
 
-    _correct(tree, columns, own, base, first, by_unit)
+    split = [c for c in columns if by_unit and not c.total_only]
+    whole = [c for c in columns if not by_unit or c.total_only]
+    if split:
+        _correct(tree, split, own, base, min(c.day for c in split), True)
+    if whole:
+        totals: dict[int, dict[str, int]] = defaultdict(dict)
+        _correct(tree, whole, totals, base, min(c.day for c in whole), False)
+        for values in totals.values():  # all on the root
+            for key, n in values.items():
+                root = own[tree.root.pk]
+                root[key] = root.get(key, 0) + n
     return {uid: values for uid, values in own.items() if uid in tree.units}
 
 

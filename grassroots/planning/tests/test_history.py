@@ -156,3 +156,10 @@ def test_subtree_totals_without_units_agree(history, day):
         by_unit = tree.rollup(history_module.count(tree, columns))[root.pk].get("total", 0)
         total = history_module.count(tree, columns, by_unit=False).get(root.pk, {})
         assert total.get("total", 0) == by_unit
+        # A total-only column beside a split one, sharing the scan.
+        mixed = [
+            history_module.Column("now", datetime.date(2025, 12, 31)),
+            history_module.Column("total", day, total_only=True),
+        ]
+        rolled = tree.rollup(history_module.count(tree, mixed))[root.pk]
+        assert rolled.get("total", 0) == by_unit
