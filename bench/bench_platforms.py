@@ -46,7 +46,7 @@ def main() -> None:
 
 
 def marker_code(records: int, years: int, branches: int, members: int) -> str:
-    return f"BP2-{records}-{years}-{branches}-{members}"
+    return f"BP3-{records}-{years}-{branches}-{members}"
 
 
 def ensure_database(url: str, marker: str) -> bool:
@@ -130,7 +130,8 @@ def seed(records: int, years: int, branches: int, members: int) -> None:
     print(f"seeding {records} records ({n}), {branches} branches, {members} members …", flush=True)
     t0 = time.perf_counter()
     first_year = YEAR - years + 1
-    yr = f"({first_year} + g % {years})"
+    # Years by blocks of 13 so that the status patterns (g modulo small numbers) span every year.
+    yr = f"({first_year} + (g / 13) % {years})"
     with audit.suppressed(), transaction.atomic():
         root = unit_create(
             code="43", name="省委会", kind=UnitKind.objects.get(code="province"), parent=None
