@@ -32,6 +32,7 @@ from grassroots.members.services import member_bulk_create
 from grassroots.organizations.models import Unit
 
 COPY_THRESHOLD = 2000
+ORM_CHUNK = 10_000
 SUMMARY_TYPE = "members.member"
 Spec = tuple[Unit, dict[str, Any]]  # (unit, validated field values)
 
@@ -53,11 +54,20 @@ def insert_members(
         )
     if prefetch is not None:
         prefetch.close()
-    members = [Member(unit=unit, **data) for unit, data in specs]
-    member_bulk_create(
-        members=members, operation=operation, actor=actor, audit_each=True, extra=extra
-    )
-    return len(members)
+    # Chunks bound the memory held in model instances (each chunk records its own summary
+    # event, all inside the caller's transaction).
+    for start in range(0, len(specs), ORM_CHUNK):
+        chunk = specs[start : start + ORM_CHUNK]
+        member_bulk_create(
+            members=[Member(unit=unit, **data) for unit, data in chunk],
+            operation=operation,
+            actor=actor,
+            audit_each=True,
+            extra=extra,
+        )
+        if progress:
+            progress(start + len(chunk), len(specs))
+    return len(specs)
 
 
 def name_pinyin(name: str) -> tuple[str, str, tuple[str, ...]]:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import datetime
 import io
+import tempfile
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import xlsxwriter
@@ -128,10 +130,20 @@ def export_workbook(
     rows: Iterable[Sequence[object]], headers: Sequence[str], *, sheet: str
 ) -> bytes:
     """Rows already turned into display values; written in constant memory."""
-    out = io.BytesIO()
-    wb = xlsxwriter.Workbook(
-        out, {"in_memory": True, "constant_memory": True, "strings_to_formulas": False}
-    )
+    # constant_memory flushes each row to a temporary file as it is written (in_memory would
+    # override it and hold the whole sheet), so a 100,000-member export stays small.
+    with tempfile.NamedTemporaryFile(suffix=".xlsx") as handle:
+        wb = xlsxwriter.Workbook(
+            handle.name, {"constant_memory": True, "strings_to_formulas": False}
+        )
+        _fill_export(wb, rows, headers, sheet)
+        wb.close()
+        return Path(handle.name).read_bytes()
+
+
+def _fill_export(
+    wb: Any, rows: Iterable[Sequence[object]], headers: Sequence[str], sheet: str
+) -> None:
     ws = wb.add_worksheet(sheet[:31])
     bold = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
     date = wb.add_format({"num_format": "yyyy-mm-dd"})
@@ -149,8 +161,6 @@ def export_workbook(
                 ws.write_number(r, c, value)
             else:
                 ws.write_string(r, c, str(values.neutralize(str(value))))
-    wb.close()
-    return out.getvalue()
 
 
 # --- import template ------------------------------------------------------------------------
