@@ -11,7 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from unfold.contrib.filters.admin import ChoicesDropdownFilter, FieldTextFilter, RangeDateFilter
@@ -147,13 +147,10 @@ class AuditEventAdmin(ScopedModelAdmin):
     def changes_table(self, obj: AuditEvent):
         if not obj.changes:
             return "-"
-        rows = "".join(
-            format_html(
-                "<tr><td class='pr-4 font-medium'>{}</td><td class='pr-4'>{}</td><td>{}</td></tr>",
-                field,
-                *[*list(values), "", ""][:2],
-            )
-            for field, values in obj.changes.items()
+        rows = format_html_join(
+            "",
+            "<tr><td class='pr-4 font-medium'>{}</td><td class='pr-4'>{}</td><td>{}</td></tr>",
+            ((field, *[*list(values), "", ""][:2]) for field, values in obj.changes.items()),
         )
         header = format_html(
             "<tr><th class='pr-4 text-left'>{}</th><th class='pr-4 text-left'>{}</th>"
@@ -162,7 +159,7 @@ class AuditEventAdmin(ScopedModelAdmin):
             gettext("修改前"),
             gettext("修改后"),
         )
-        return format_html("<table>{}{}</table>", header, format_html(rows))
+        return format_html("<table>{}{}</table>", header, rows)
 
 
 # --- notifications -------------------------------------------------------------------------

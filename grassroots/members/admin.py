@@ -27,7 +27,7 @@ from unfold.decorators import action
 from unfold.paginator import InfinitePaginator
 
 from grassroots.core.admin import action_page
-from grassroots.core.admin_base import ScopedModelAdmin
+from grassroots.core.admin_base import ScopedModelAdmin, permission_check
 from grassroots.core.models import AuditEvent
 from grassroots.core.scope import get_visible_or_404, user_scope_path
 from grassroots.members import selectors, services
@@ -227,6 +227,10 @@ MEMBERSHIP = ("join_date", "member_number", "photo")
 
 @admin.register(Member)
 class MemberAdmin(ScopedModelAdmin):
+    has_reveal_id_number_permission = permission_check("members.reveal_id_number")
+    has_add_transfer_permission = permission_check("members.add_transfer")
+    has_change_member_permission = permission_check("members.change_member")
+    has_add_member_permission = permission_check("members.add_member")
     form = MemberForm
     list_display = (
         "name",
@@ -338,7 +342,7 @@ class MemberAdmin(ScopedModelAdmin):
         description=_("查看完整身份证号"),
         icon="visibility",
         url_path="reveal-id",
-        permissions=["members.reveal_id_number"],
+        permissions=["reveal_id_number"],
     )
     def reveal_id(self, request: HttpRequest, object_id: str):
         member = self._member(request, object_id)
@@ -362,7 +366,7 @@ class MemberAdmin(ScopedModelAdmin):
         description=_("省内转接"),
         icon="swap_horiz",
         url_path="transfer",
-        permissions=["members.add_transfer"],
+        permissions=["add_transfer"],
     )
     def start_transfer(self, request: HttpRequest, object_id: str):
         member = self._member(request, object_id)
@@ -394,7 +398,7 @@ class MemberAdmin(ScopedModelAdmin):
         description=_("转出外省"),
         icon="logout",
         url_path="transfer-out",
-        permissions=["members.add_transfer"],
+        permissions=["add_transfer"],
     )
     def transfer_out(self, request: HttpRequest, object_id: str):
         member = self._member(request, object_id)
@@ -422,7 +426,7 @@ class MemberAdmin(ScopedModelAdmin):
         description=_("变更状态"),
         icon="event_busy",
         url_path="status",
-        permissions=["members.change_member"],
+        permissions=["change_member"],
     )
     def change_status(self, request: HttpRequest, object_id: str):
         member = self._member(request, object_id)
@@ -449,7 +453,7 @@ class MemberAdmin(ScopedModelAdmin):
         description=_("外省转入"),
         icon="login",
         url_path="arrival",
-        permissions=["members.add_member", "members.add_transfer"],
+        permissions=["add_member", "add_transfer"],
     )
     def arrival(self, request: HttpRequest):
         """A member arriving with another province's letter: archive and transfer together."""
@@ -492,6 +496,7 @@ def _in_scope(user: Any, unit: Unit | None) -> bool:
 
 @admin.register(Transfer)
 class TransferAdmin(ScopedModelAdmin):
+    has_change_transfer_permission = permission_check("members.change_transfer")
     list_display = ("member", "kind", "state", "from_unit", "to_unit", "external_org", "started_at")
     list_select_related = ("member", "from_unit", "to_unit")
     list_filter = (("kind", ChoicesDropdownFilter), ("state", ChoicesDropdownFilter))
@@ -564,7 +569,7 @@ class TransferAdmin(ScopedModelAdmin):
         description=_("接收"),
         icon="task_alt",
         url_path="accept",
-        permissions=["members.change_transfer"],
+        permissions=["change_transfer"],
     )
     def accept(self, request: HttpRequest, object_id: str):
         transfer = self._transfer(request, object_id)
@@ -582,7 +587,7 @@ class TransferAdmin(ScopedModelAdmin):
         description=_("退回"),
         icon="undo",
         url_path="return",
-        permissions=["members.change_transfer"],
+        permissions=["change_transfer"],
     )
     def give_back(self, request: HttpRequest, object_id: str):
         transfer = self._transfer(request, object_id)
@@ -602,7 +607,7 @@ class TransferAdmin(ScopedModelAdmin):
         description=_("撤销"),
         icon="cancel",
         url_path="cancel",
-        permissions=["members.change_transfer"],
+        permissions=["change_transfer"],
     )
     def cancel(self, request: HttpRequest, object_id: str):
         transfer = self._transfer(request, object_id)
@@ -622,7 +627,7 @@ class TransferAdmin(ScopedModelAdmin):
         description=_("登记回执"),
         icon="receipt_long",
         url_path="receipt",
-        permissions=["members.change_transfer"],
+        permissions=["change_transfer"],
     )
     def receipt(self, request: HttpRequest, object_id: str):
         transfer = self._transfer(request, object_id)

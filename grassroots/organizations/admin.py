@@ -17,7 +17,7 @@ from unfold.decorators import action
 from unfold.widgets import UnfoldAdminSelectWidget
 
 from grassroots.core.admin import action_page, apply_validation_error
-from grassroots.core.admin_base import ScopedModelAdmin
+from grassroots.core.admin_base import ScopedModelAdmin, permission_check
 from grassroots.core.scope import get_visible_or_404
 from grassroots.organizations.models import Unit, UnitKind
 from grassroots.organizations.selectors import unit_tree, units_visible
@@ -51,6 +51,7 @@ class UnitKindAdmin(ScopedModelAdmin):
 
 @admin.register(Unit)
 class UnitAdmin(ScopedModelAdmin):
+    has_change_unit_permission = permission_check("organizations.change_unit")
     list_display = ("name", "code", "kind", "parent", "founded_on", "is_active")
     list_select_related = ("kind", "parent")
     list_filter = (("kind", RelatedDropdownFilter), "is_active")
@@ -131,7 +132,7 @@ class UnitAdmin(ScopedModelAdmin):
         description=_("移动到其他上级组织"),
         icon="drive_file_move",
         url_path="move",
-        permissions=["organizations.change_unit"],
+        permissions=["change_unit"],
     )
     def move(self, request: HttpRequest, object_id: str):
         unit = get_visible_or_404(Unit.objects.all(), request.user, pk=object_id)
