@@ -827,6 +827,16 @@ def import_job_run(*, job: ImportJob, actor: Any, progress: Progress | None = No
             job=job,
             source="web",
         )
+    except Exception:
+        # Nothing was written (the write is one transaction); the history must not show the
+        # job as running forever.
+        ImportJob.objects.filter(pk=job.pk).update(
+            state=ImportJob.State.FAILED,
+            message=_("导入过程中发生内部错误，未写入任何数据，请联系管理员"),
+            finished_at=timezone.now(),
+            progress=100,
+        )
+        raise
     finally:
         _delete_upload(job)
     return job

@@ -118,3 +118,25 @@ def test_export_opened_from_the_member_list_keeps_its_filter(staff, province):
     member_list = reverse("admin:members_member_changelist")
     page = staff.get(reverse("admin:transfer_export"), HTTP_REFERER=f"{member_list}?q=来源甲")
     assert 'value="来源甲"' in page.content.decode()
+
+
+def test_a_crash_marks_the_job_failed_and_deletes_the_upload(
+    staff, province, tmp_path, monkeypatch
+):
+    from grassroots.transfer import services
+
+    job, _response = upload(
+        staff, province, tmp_path, [[1, "甲", "男", person(14)["id"], "", "", "", ""]]
+    )
+    path = Path(job.upload.path)
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(services, "_validate", boom)
+    with pytest.raises(RuntimeError):
+        services.import_job_run(job=job, actor=province.users["city_a"])
+    job.refresh_from_db()
+    assert job.state == ImportJob.State.FAILED and "内部错误" in job.message
+    assert not path.exists()
+    assert not Member.objects.exists()
