@@ -36,7 +36,22 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "-members.*_talentkind",
         "members.view_*",
     ],
-    Role.BRANCH_OFFICER: ["*.view_*", "-core.view_auditevent", "-accounts.*"],
+    # Branch officers record their branch's daily work: meetings, attendance, visits.
+    Role.BRANCH_OFFICER: [
+        "*.view_*",
+        "-core.view_auditevent",
+        "-accounts.*",
+        "branches.add_activity",
+        "branches.change_activity",
+        "branches.add_activityhost",
+        "branches.add_attendance",
+        "branches.change_attendance",
+        "branches.add_activityfile",
+        "branches.add_visit",
+        "branches.change_visit",
+        "branches.add_followup",
+        "branches.change_followup",
+    ],
     Role.LEADER: ["*.view_*", "-accounts.*"],
     Role.MEMBER: [],
 }
