@@ -50,8 +50,48 @@ def member_list_url(unit: Unit, **params: Any) -> str:
     return f"{base}?{urlencode(query)}"
 
 
+class PlanTargetForm(forms.ModelForm):
+    """Targets are checked by the service's rules (period, shares 0–100, whole numbers)."""
+
+    class Meta:
+        model = PlanTarget
+        fields = ("plan", "unit", "year", *services.TARGET_FIELDS)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        plan = data.get("plan") or (self.instance.plan if self.instance.plan_id else None)
+        unit, year = data.get("unit"), data.get("year")
+        if unit is None or year is None:
+            return data
+        values = {name: data.get(name) for name in services.TARGET_FIELDS if name in data}
+        try:
+            services.plan_target_validate(plan=plan, unit=unit, year=year, values=values)
+        except ValidationError as exc:
+            for field_name, errors in exc.message_dict.items():
+                self.add_error(field_name if field_name in self.fields else None, errors)
+        return data
+
+
+class PlanForm(forms.ModelForm):
+    class Meta:
+        model = Plan
+        fields = ("name", "unit", "start_year", "end_year", "is_active", "note")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("start_year"), data.get("end_year")
+        if start is not None and end is not None:
+            try:
+                services.plan_validate(name=data.get("name") or "", start_year=start, end_year=end)
+            except ValidationError as exc:
+                for field_name, errors in exc.message_dict.items():
+                    self.add_error(field_name if field_name in self.fields else None, errors)
+        return data
+
+
 class PlanTargetInline(TabularInline):
     model = PlanTarget
+    form = PlanTargetForm
     extra = 0
     fields = (
         "unit",
@@ -79,6 +119,7 @@ class PlanTargetInline(TabularInline):
 
 @admin.register(Plan)
 class PlanAdmin(ScopedModelAdmin):
+    form = PlanForm
     list_display = ("name", "unit", "start_year", "end_year", "is_active", "mismatch_count")
     list_filter = ("is_active",)
     search_fields = ("name",)
@@ -142,7 +183,46 @@ class PlanAdmin(ScopedModelAdmin):
     def save_model(self, request, obj, form, change):
         if getattr(request.user, "is_read_only", False):
             raise PermissionDenied
-        super().save_model(request, obj, form, change)
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        created = services.plan_create(
+            unit=obj.unit,
+            name=obj.name,
+            start_year=obj.start_year,
+            end_year=obj.end_year,
+            note=obj.note,
+            actor=request.user,
+        )
+        obj.pk = created.pk
+        obj._state.adding = False
+        obj.refresh_from_db()
+
+    def save_formset(self, request, form, formset, change):
+        """Targets are written through the service (validated again there)."""
+        if formset.model is not PlanTarget:
+            return super().save_formset(request, form, formset, change)
+        formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            obj.delete()
+        for target in [*formset.new_objects, *[o for o, _f in formset.changed_objects]]:
+            values = {name: getattr(target, name) for name in services.TARGET_FIELDS}
+            try:
+                services.plan_target_set(
+                    plan=form.instance,
+                    unit=target.unit,
+                    year=target.year,
+                    values=values,
+                    actor=request.user,
+                )
+            except ValidationError as exc:
+                # Only possible for a new plan's targets (their period was not known
+                # when the rows were checked): the plan is kept, the row is reported.
+                messages.error(
+                    request,
+                    gettext("%(unit)s %(year)s年目标未保存：%(e)s")
+                    % {"unit": target.unit, "year": target.year, "e": _errors_text(exc)},
+                )
 
     # --- pages ------------------------------------------------------------------------
 
@@ -282,6 +362,7 @@ class UnitYearForm(_ScopeForm):
 
 @admin.register(PlanTarget)
 class PlanTargetAdmin(ScopedModelAdmin):
+    form = PlanTargetForm
     list_display = (
         "plan",
         "unit",
@@ -305,12 +386,10 @@ class PlanTargetAdmin(ScopedModelAdmin):
 
     def save_model(self, request, obj, form, change):
         values = {name: getattr(obj, name) for name in services.TARGET_FIELDS}
-        try:
-            services.plan_target_set(
-                plan=obj.plan, unit=obj.unit, year=obj.year, values=values, actor=request.user
-            )
-        except ValidationError as exc:
-            messages.error(request, _errors_text(exc))
+        saved = services.plan_target_set(
+            plan=obj.plan, unit=obj.unit, year=obj.year, values=values, actor=request.user
+        )
+        obj.pk = saved.pk
 
 
 @admin.register(YearlyQuota)

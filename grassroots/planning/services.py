@@ -51,12 +51,7 @@ def _check_writable(actor: Any) -> None:
 # --- plans ----------------------------------------------------------------------------
 
 
-@transaction.atomic
-def plan_create(
-    *, unit: Unit, name: str, start_year: int, end_year: int, note: str = "", actor: Any = None
-) -> Plan:
-    _check_writable(actor)
-    _check_scope(unit, actor)
+def plan_validate(*, name: str, start_year: int, end_year: int) -> None:
     errors: dict[str, str] = {}
     if not name.strip():
         errors["name"] = _("请填写规划名称")
@@ -66,18 +61,30 @@ def plan_create(
         errors["end_year"] = _("规划期不能超过十年")
     if errors:
         raise ValidationError(errors)
+
+
+@transaction.atomic
+def plan_create(
+    *, unit: Unit, name: str, start_year: int, end_year: int, note: str = "", actor: Any = None
+) -> Plan:
+    _check_writable(actor)
+    _check_scope(unit, actor)
+    plan_validate(name=name, start_year=start_year, end_year=end_year)
     return Plan.objects.create(
         unit=unit, name=name.strip(), start_year=start_year, end_year=end_year, note=note
     )
 
 
 def plan_target_validate(
-    *, plan: Plan, unit: Unit, year: int, values: dict[str, Any]
+    *, plan: Plan | None, unit: Unit, year: int, values: dict[str, Any]
 ) -> dict[str, Any]:
+    """Check one row of targets; without a saved plan only the values are checked."""
     errors: dict[str, str] = {}
-    if not unit.path.startswith(plan.unit.path):
+    if plan is not None and plan.pk is None:
+        plan = None
+    if plan is not None and not unit.path.startswith(plan.unit.path):
         errors["unit"] = _("目标组织须为规划制定组织或其下级组织")
-    if year < plan.start_year or year > plan.end_year:
+    if plan is not None and (year < plan.start_year or year > plan.end_year):
         errors["year"] = _("年度须在规划期%(a)s–%(b)s内") % {
             "a": plan.start_year,
             "b": plan.end_year,

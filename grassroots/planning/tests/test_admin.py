@@ -131,3 +131,40 @@ def test_round_pages(client, province):
         "0/3已确认"
         in client.get(reverse("admin:planning_reportinground_changelist")).content.decode()
     )
+
+
+@pytest.mark.django_db
+def test_plan_and_targets_saved_from_the_console_go_through_the_rules(client, province):
+    client.force_login(province.users["province"])
+    url = reverse("admin:planning_plan_add")
+    prefix = "targets"
+    base = {
+        "name": "十五五规划",
+        "unit": province.province.pk,
+        "start_year": 2026,
+        "end_year": 2030,
+        "is_active": "on",
+        "note": "",
+        f"{prefix}-TOTAL_FORMS": "1",
+        f"{prefix}-INITIAL_FORMS": "0",
+        f"{prefix}-MIN_NUM_FORMS": "0",
+        f"{prefix}-MAX_NUM_FORMS": "1000",
+        f"{prefix}-0-unit": province.city_a.pk,
+        f"{prefix}-0-year": "2026",
+        f"{prefix}-0-new_members": "12",
+        f"{prefix}-0-age_limit": "45",
+        f"{prefix}-0-main_sector_share": "150",
+    }
+    response = client.post(url, base)
+    assert response.status_code == 200  # shown again with the error
+    assert "占比须在0到100之间" in response.content.decode()
+    bad_period = client.post(url, {**base, "end_year": 2020, f"{prefix}-0-main_sector_share": ""})
+    assert "截止年度不能早于起始年度" in bad_period.content.decode()
+    ok = client.post(url, {**base, f"{prefix}-0-main_sector_share": "60"})
+    assert ok.status_code == 302
+    from grassroots.planning.models import Plan
+    from grassroots.planning.selectors import quota_for
+
+    plan = Plan.objects.get(name="十五五规划")
+    assert plan.targets.get(unit=province.city_a).main_sector_share == 60
+    assert quota_for(province.city_a, 2026) == 12
