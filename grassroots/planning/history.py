@@ -331,28 +331,30 @@ def count(
                 if c.day == day0 and not row["_on"]:
                     continue
                 bucket[c.key] = bucket.get(c.key, 0) + row[c.key]
-    for c in columns:
-        if c.via is None:
-            continue
-        held_ids = list(
-            c.via.filter(_unit_filter(tree, "member__")).values_list("member_id", flat=True)
-        )
-        unique = sorted(set(held_ids))
+    via_columns = [c for c in columns if c.via is not None]
+    if via_columns:
+        # Each related table is read without joins; the members behind all of them once.
+        held = {c.key: set(c.via.values_list("member_id", flat=True)) for c in via_columns}
+        everyone = sorted(set().union(*held.values()))
+        lines: dict[int, _Timeline] = {}
         fields = ("pk", "unit_id", "join_date", "created_at", "status", "status_date")
         batch = _batch()
-        for start in range(0, len(unique), batch):
-            people = Member.objects.filter(pk__in=unique[start : start + batch])
+        for start in range(0, len(everyone), batch):
+            people = Member.objects.filter(scope, pk__in=everyone[start : start + batch])
             if base is not None:
                 people = people.filter(base)
-            for _pk, unit_id, join, created, status, status_date in people.values_list(*fields):
-                line = _Timeline(
+            for pk, unit_id, join, created, status, status_date in people.values_list(*fields):
+                lines[pk] = _Timeline(
                     unit_id=unit_id,
                     join=join or timezone.localtime(created).date(),
                     status=status,
                     status_date=status_date,
                 )
-                if line.fast_active(c.day):
-                    bucket = own[unit_id if by_unit else tree.root.pk]
+        for c in via_columns:
+            for member_id in held[c.key]:
+                line = lines.get(member_id)
+                if line is not None and line.fast_active(c.day):
+                    bucket = own[line.unit_id if by_unit else tree.root.pk]
                     bucket[c.key] = bucket.get(c.key, 0) + 1
 
     split = [c for c in columns if by_unit and not c.total_only]
