@@ -353,7 +353,9 @@ class ApplicationAdmin(ScopedModelAdmin):
 
     def detail_view(self, request: HttpRequest, object_id: Any) -> HttpResponse:
         app = get_visible_or_404(
-            Application.objects.select_related("unit", "stage", "member", "filing_batch"),
+            Application.objects.select_related(
+                "unit", "stage", "member", "filing_batch", "recruiter", "programme"
+            ),
             request.user,
             pk=object_id,
         )

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime
+import itertools
 from typing import Any
+
+from django.utils import timezone
 
 from grassroots.accounts.models import Role, User
 from grassroots.core.testing import SmallProvince, make_user, unique_id_number
@@ -12,16 +15,26 @@ from grassroots.members.tests.factories import create_member
 from grassroots.recruitment import services
 from grassroots.recruitment.models import Application, Stage
 
+
+def past(month: int, day: int) -> datetime.date:
+    """A fixed-looking date that is always in the past (stage dates may not lie ahead)."""
+    return timezone.localdate() - datetime.timedelta(days=400 - (month * 31 + day))
+
+
 STAGE_DATA: dict[str, dict[str, Any]] = {
-    "talk": {"talker": "王主委", "talk_date": "2026-01-05", "conclusion": "政治坚定，同意发展"},
+    "talk": {
+        "talker": "王主委",
+        "talk_date": past(1, 5).isoformat(),
+        "conclusion": "政治坚定，同意发展",
+    },
     "employer-opinion": {
         "employer_org": "湖南大学党委",
-        "letter_sent_on": "2026-01-06",
+        "letter_sent_on": past(1, 6).isoformat(),
         "reply": "同意",
-        "reply_on": "2026-01-10",
+        "reply_on": past(1, 10).isoformat(),
     },
     "branch-meeting": {
-        "meeting_date": "2026-01-12",
+        "meeting_date": past(1, 12).isoformat(),
         "total": 10,
         "present": 8,
         "votes_for": 7,
@@ -32,8 +45,16 @@ STAGE_DATA: dict[str, dict[str, Any]] = {
 }
 
 
+_births = itertools.count(1)
+
+
 def person(**overrides: Any) -> dict[str, Any]:
-    birth = overrides.pop("birth_date", datetime.date(1985, 3, 4))
+    # Births vary so that generated ID numbers never repeat (the ID's sequence part only has
+    # a few hundred values per birth date); ages stay between 30 and 45.
+    default_birth = timezone.localdate().replace(month=1, day=1) - datetime.timedelta(
+        days=365 * 30 + (next(_births) * 37) % 5400
+    )
+    birth = overrides.pop("birth_date", default_birth)
     sex = overrides.pop("sex", "F")
     data = {
         "name": "林晓",
@@ -87,11 +108,11 @@ def advance_once(tree: SmallProvince, app: Application, **kwargs: Any) -> Applic
         batch = services.filing_batch_create(
             applications=[app],
             number=f"BA-{app.pk}-{app.version}",
-            sent_on=datetime.date(2026, 1, 20),
+            sent_on=past(1, 20),
             actor=actor,
         )
         services.filing_batch_record_reply(
-            batch=batch, reply_on=datetime.date(2026, 1, 25), reply="同意备案", actor=actor
+            batch=batch, reply_on=past(1, 25), reply="同意备案", actor=actor
         )
         app.refresh_from_db()
         return app

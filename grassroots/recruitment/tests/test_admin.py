@@ -9,7 +9,7 @@ from grassroots.planning.models import YearlyQuota
 from grassroots.recruitment import services
 from grassroots.recruitment.models import Application
 from grassroots.recruitment.nav import inbox_badge
-from grassroots.recruitment.tests.factories import create_application, run_to
+from grassroots.recruitment.tests.factories import create_application, past, run_to
 
 
 @pytest.mark.django_db
@@ -86,7 +86,7 @@ def test_filing_batch_pages_and_packages(client, province):
     ids = ",".join(str(a.pk) for a in apps)
     res = client.post(
         reverse("admin:recruitment_application_filing"),
-        {"ids": ids, "number": "2026-第1批", "sent_on": "2026-03-01"},
+        {"ids": ids, "number": "2026-第1批", "sent_on": past(3, 1).isoformat()},
     )
     assert res.status_code == 302
     batch = apps[0].__class__.objects.get(pk=apps[0].pk).filing_batch
@@ -95,7 +95,11 @@ def test_filing_batch_pages_and_packages(client, province):
         assert res.status_code == 200 and len(res.content) > 1000
     res = client.post(
         reverse("admin:recruitment_filingbatch_reply", args=[batch.pk]),
-        {"reply_on": "2026-03-10", "reply": "同意备案", "rejected": f"{apps[1].pk} 材料不全"},
+        {
+            "reply_on": past(3, 10).isoformat(),
+            "reply": "同意备案",
+            "rejected": f"{apps[1].pk} 材料不全",
+        },
     )
     assert res.status_code == 302
     states = dict(

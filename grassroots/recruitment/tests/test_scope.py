@@ -1,14 +1,12 @@
 """Recruitment pages and routes outside the generic scope exercise: sibling cities see nothing."""
 
-import datetime
-
 import pytest
 from django.urls import reverse
 
 from grassroots.members.tests.factories import create_member
 from grassroots.recruitment import services
 from grassroots.recruitment.models import Application
-from grassroots.recruitment.tests.factories import create_application, person, run_to
+from grassroots.recruitment.tests.factories import create_application, past, person, run_to
 
 API = "/api/v1/applications"
 
@@ -116,7 +114,7 @@ def test_console_filing_page_ignores_applications_out_of_scope(client, province)
     url = reverse("admin:recruitment_application_filing")
     html = client.get(url, {"ids": str(app.pk)}).content.decode()
     assert app.name not in html and province.branch_b1.name not in html
-    client.post(url, {"ids": str(app.pk), "number": "X-1", "sent_on": "2026-03-01"})
+    client.post(url, {"ids": str(app.pk), "number": "X-1", "sent_on": past(3, 1).isoformat()})
     app.refresh_from_db()
     assert app.filing_batch_id is None
 
@@ -127,7 +125,7 @@ def test_console_filing_package_of_an_invisible_batch_answers_404(client, provin
     batch = services.filing_batch_create(
         applications=[app],
         number="P-1",
-        sent_on=datetime.date(2026, 3, 1),
+        sent_on=past(3, 1),
         actor=province.users["province"],
     )
     client.force_login(province.users["city_a"])

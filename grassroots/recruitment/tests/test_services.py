@@ -16,6 +16,7 @@ from grassroots.recruitment.tests.factories import (
     actor_for,
     advance_once,
     create_application,
+    past,
     person,
     run_to,
 )
@@ -266,7 +267,7 @@ def test_prospect_becomes_applicant_without_retyping(province):
     )
     services.cultivation_record_add(
         prospect=prospect,
-        date=datetime.date(2026, 3, 1),
+        date=past(3, 1),
         kind="talk",
         content="谈心",
         actor=officer,
@@ -289,21 +290,21 @@ def test_filing_batch_rejects_wrong_stage_and_records_reply(province):
         services.filing_batch_create(
             applications=[ready, early],
             number="2026-1",
-            sent_on=datetime.date(2026, 2, 1),
+            sent_on=past(2, 1),
             actor=prov,
         )
     assert not Application.objects.filter(filing_batch__isnull=False).exists()
     batch = services.filing_batch_create(
-        applications=[ready], number="2026-1", sent_on=datetime.date(2026, 2, 1), actor=prov
+        applications=[ready], number="2026-1", sent_on=past(2, 1), actor=prov
     )
     services.filing_batch_record_reply(
-        batch=batch, reply_on=datetime.date(2026, 2, 10), reply="同意备案", actor=prov
+        batch=batch, reply_on=past(2, 10), reply="同意备案", actor=prov
     )
     ready.refresh_from_db()
     assert ready.stage.code == "admission"
     with pytest.raises(ValidationError, match="已登记"):
         services.filing_batch_record_reply(
-            batch=batch, reply_on=datetime.date(2026, 2, 10), reply="同意", actor=prov
+            batch=batch, reply_on=past(2, 10), reply="同意", actor=prov
         )
 
 
