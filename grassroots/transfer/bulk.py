@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from grassroots.core import audit, context, pinyin, sequences
 from grassroots.core.audit import AuditEvent
-from grassroots.core.sensitive import encrypt, mask_id_number
+from grassroots.core.sensitive import encrypt, keyed_hash, mask_id_number
 from grassroots.members.identity import id_hashes
 from grassroots.members.models import Member, NameKey, StatusChange
 from grassroots.members.services import member_bulk_create
@@ -202,7 +202,10 @@ def _copy_members(
         for row, pk in zip(rows, ids, strict=True):
             row["id"] = pk
             number = row["id_number"]
-            if number:
+            if number and row["id_number_hash"]:  # the exact hash was taken while validating
+                row["id_tail_hash"] = keyed_hash(number[-4:], "tail")
+                row["id_number_masked"] = mask_id_number(number)
+            elif number:
                 hashes = id_hashes(number)
                 row["id_number_hash"], row["id_tail_hash"], row["id_number_masked"] = hashes
             else:

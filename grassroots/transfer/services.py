@@ -97,7 +97,7 @@ class ImportReport:
         return 1 if self.errors else 0
 
 
-@dataclass
+@dataclass(slots=True)
 class ParsedRow:
     number: int  # the row number a person sees
     cells: list[object]
@@ -330,6 +330,7 @@ class _RowParser:
         data["birth_date"] = parsed.birth_date
         data["sex"] = parsed.sex
         row.id_hash = keyed_hash(parsed.value)
+        data["id_number_hash"] = row.id_hash
 
 
 def _month_only(raw: object) -> bool:
@@ -678,6 +679,7 @@ def _changed_fields(member: Member, data: dict[str, Any]) -> dict[str, Any]:
         if current != value_cmp:
             diff[key] = value
     diff.pop("id_number", None)  # the matching key itself never changes here
+    diff.pop("id_number_hash", None)
     return diff
 
 
