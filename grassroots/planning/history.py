@@ -334,7 +334,11 @@ def count(
     via_columns = [c for c in columns if c.via is not None]
     if via_columns:
         # Each related table is read without joins; the members behind all of them once.
-        held = {c.key: set(c.via.values_list("member_id", flat=True)) for c in via_columns}
+        held = {
+            c.key: set(c.via.values_list("member_id", flat=True))
+            for c in via_columns
+            if c.via is not None
+        }
         everyone = sorted(set().union(*held.values()))
         lines: dict[int, _Timeline] = {}
         fields = ("pk", "unit_id", "join_date", "created_at", "status", "status_date")
