@@ -458,6 +458,12 @@ class ActivityAdmin(ScopedModelAdmin):
         form.request_user = request.user
         if "lead_unit" in form.base_fields:
             form.base_fields["lead_unit"].queryset = Unit.objects.visible_to(request.user)
+        if "co_hosts" in form.base_fields:
+            # The choice list names units in scope only (a sibling city's units never appear);
+            # a wider joint activity is entered by staff whose scope covers every host.
+            form.base_fields["co_hosts"].queryset = (
+                Unit.objects.visible_to(request.user).filter(is_active=True).order_by("path")
+            )
         return form
 
     @admin.display(description=_("主办组织"))
