@@ -261,7 +261,7 @@ class MemberAdmin(ScopedModelAdmin):
     inlines = [StatusChangeInline, TransferInline, ArrangementInline]
     change_form_datasets = [MemberAuditDataset]
     actions_detail = ["reveal_id", "start_transfer", "transfer_out", "change_status"]
-    actions_list = ["arrival"]
+    actions_list = ["arrival", "export_xlsx"]
     # No bulk actions: the fast paginator has no total to "select all" against, and members
     # leave the roster through a status change, not a bulk delete.
     actions = None
@@ -448,6 +448,11 @@ class MemberAdmin(ScopedModelAdmin):
             submit_label=gettext("保存"),
             back_url=self._back(member),
         )
+
+    @action(description=_("导出Excel"), icon="download", url_path="export-xlsx")
+    def export_xlsx(self, request: HttpRequest):
+        """The roster export (transfer app) reads this list's filter from the referring page."""
+        return HttpResponseRedirect(reverse("admin:transfer_export"))
 
     @action(
         description=_("外省转入"),

@@ -603,3 +603,16 @@ def test_arrival_offers_and_accepts_only_units_in_scope(client, province):
     response = client.post(url, data)
     assert response.status_code == 200 and "unit" in response.context["form"].errors
     assert not Member.objects.exists()
+
+
+def test_export_button_leads_to_a_scoped_export_of_the_list(client, province):
+    create_member(province.branch_a1, name="导出本市")
+    create_member(province.branch_b1, name="导出外市")
+    client.force_login(province.users["city_a"])
+    changelist = reverse("admin:members_member_changelist")
+    response = client.get(changelist + "export-xlsx/", HTTP_REFERER=changelist + "?q=导出")
+    assert response.status_code == 302 and response["Location"] == reverse("admin:transfer_export")
+    download = client.get(response["Location"], {"q": "导出", "download": "1", "columns": ["name"]})
+    assert download.status_code == 200
+    event = AuditEvent.objects.get(action="export")
+    assert event.extra["rows"] == 1
