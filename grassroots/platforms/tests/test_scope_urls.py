@@ -282,3 +282,41 @@ def test_console_create_pages_refuse_an_owner_outside_scope(city_a, province, pe
     )
     assert done.status_code == 302
     assert ResearchTopic.objects.get(title="本市课题").unit == province.branch_a1
+
+
+def test_console_service_entry_offers_co_organizers_in_scope_only(city_a, province):
+    """Regression: the co-organizer choice list used to name every unit of the province."""
+    from grassroots.platforms.models import ServiceKind
+
+    url = f"{ADMIN}/serviceproject/create/"
+    page = city_a.get(url)
+    html = page.content.decode()
+    assert province.branch_a2.name in html
+    for sibling in (province.city_b, province.branch_b1):
+        assert sibling.name not in html
+    posted = city_a.post(
+        url,
+        {
+            "kind": ServiceKind.objects.get(code="free-clinic").pk,
+            "title": "越权协办项目",
+            "start_date": f"{YEAR}-05-01",
+            "organizer": province.branch_a1.pk,
+            "partners": [province.branch_b1.pk],
+        },
+    )
+    assert posted.status_code == 200 and "partners" in posted.context["form"].errors
+    assert not ServiceProject.objects.filter(title="越权协办项目").exists()
+    done = city_a.post(
+        url,
+        {
+            "kind": ServiceKind.objects.get(code="free-clinic").pk,
+            "title": "本市协办项目",
+            "start_date": f"{YEAR}-05-01",
+            "organizer": province.branch_a1.pk,
+            "partners": [province.branch_a2.pk],
+        },
+    )
+    assert done.status_code == 302
+    project = ServiceProject.objects.get(title="本市协办项目")
+    assert project.unit == province.branch_a1
+    assert [p.unit for p in project.partner_units.all()] == [province.branch_a2]
