@@ -24,7 +24,6 @@ from grassroots.core.admin import action_page, apply_validation_error
 from grassroots.core.admin_base import ScopedModelAdmin
 from grassroots.core.scope import get_visible_or_404
 from grassroots.members.models import Member
-from grassroots.organizations.models import Unit
 from grassroots.platforms import exports, forms, selectors
 from grassroots.platforms.models import (
     InformationAdoption,
@@ -454,19 +453,9 @@ class ServiceVolunteerInline(ReadOnlyInline):
     readonly_fields = fields
 
 
-class ServiceForm(forms.ServiceCreateForm):
-    """Co-organizers are chosen among the units in scope, like the organizer: the choice list
-    never names a sibling city's units (a wider joint project is entered by staff above both)."""
-
-    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
-        super().__init__(*args, user=user, **kwargs)
-        partners = self.fields["partners"]
-        partners.queryset = Unit.objects.visible_to(user).filter(is_active=True).order_by("path")  # type: ignore[attr-defined]
-
-
 @admin.register(ServiceProject)
 class ServiceProjectAdmin(PlatformAdmin):
-    create_form = ServiceForm
+    create_form = forms.ServiceCreateForm
     transition_form = forms.ServiceTransitionForm
     platform = "service"
     list_display = (
