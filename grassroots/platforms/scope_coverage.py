@@ -4,7 +4,9 @@ T = "grassroots.platforms.tests.test_scope_urls::"
 API = "/api/v1/platforms"
 
 COVERED = {
-    # Console pages without an object id (entry pages, exports, the statistics table).
+    # Console pages without an object id (entry pages, exports, the statistics table). The
+    # owning unit is chosen in scope; co-organizers/co-authors may come from any unit by design
+    # (docs/decisions/0008-platform-workflows.md), so the service entry page lists all units.
     "admin/platforms/proposal/create/": T
     + "test_console_create_pages_refuse_an_owner_outside_scope",
     "admin/platforms/informationpiece/create/": T
