@@ -279,6 +279,11 @@ class MemberAdmin(ScopedModelAdmin):
     def get_search_results(self, request: HttpRequest, queryset, search_term: str):
         return selectors.member_search(queryset, search_term), False
 
+    def get_ordering(self, request: HttpRequest):
+        if selectors.is_pinyin_search(getattr(request, "GET", {}).get("q", "")):
+            return selectors.SEARCH_ORDERING
+        return super().get_ordering(request)
+
     # --- the form ---
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None):

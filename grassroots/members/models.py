@@ -223,9 +223,8 @@ class NameKey(models.Model):
     key = models.CharField(max_length=64)
 
     class Meta:
-        indexes = [
-            models.Index(fields=["key"], name="namekey_prefix", opclasses=["varchar_pattern_ops"])
-        ]
+        # (key, member) lets a prefix search read matching members from the index alone.
+        indexes = [models.Index(fields=["key", "member"], name="namekey_key_member")]
 
     def __str__(self) -> str:
         return self.key

@@ -6,7 +6,8 @@ import re
 import unicodedata
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet, Value
+from django.db.models.functions import Concat
 
 from grassroots.core import pinyin
 from grassroots.core.sensitive import keyed_hash
@@ -17,8 +18,23 @@ _TAIL = re.compile(r"^[0-9]{3}[0-9X]$")
 _DIGITS = re.compile(r"^\+?[0-9]{3,15}$")
 
 
+# Ordering for pinyin search results: an expression, so that the database gathers the (few)
+# matching keys first and sorts them, instead of walking the whole roster in name order
+# probing each member for a match (measured: 12 s at 1,000,000 members for "lc").
+SEARCH_ORDERING = (Concat(F("pinyin_full"), Value("")).asc(), "id")
+
+
+def prefix_range(prefix: str) -> tuple[str, str]:
+    """[prefix, next) as a range: served by a plain B-tree on SQLite and PostgreSQL alike."""
+    return prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
 def members_visible(user: Any) -> QuerySet[Member]:
     return Member.objects.visible_to(user)  # type: ignore[attr-defined]
+
+
+def is_pinyin_search(q: str) -> bool:
+    return pinyin.is_pinyin_query(normalize_query(q).lower())
 
 
 def normalize_query(q: str) -> str:
@@ -32,8 +48,9 @@ def member_search(qs: QuerySet[Member], q: str) -> QuerySet[Member]:
         return qs
     lowered = q.lower()
     if pinyin.is_pinyin_query(lowered):
-        keys = NameKey.objects.filter(key__startswith=lowered).values("member_id")
-        return qs.filter(pk__in=keys)
+        low, high = prefix_range(lowered)
+        keys = NameKey.objects.filter(key__gte=low, key__lt=high).values("member_id")
+        return qs.filter(pk__in=keys).order_by(*SEARCH_ORDERING)
     upper = q.upper()
     if _TAIL.match(upper):
         return qs.filter(Q(id_tail_hash=keyed_hash(upper, "tail")) | Q(phone__endswith=upper))
