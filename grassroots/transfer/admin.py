@@ -12,6 +12,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import (
+    Http404,
     HttpRequest,
     HttpResponse,
     HttpResponseRedirect,
@@ -150,7 +151,10 @@ class ImportJobAdmin(ScopedModelAdmin):
         return format_html('<a class="text-primary-600 underline" href="{}">{}</a>', url, _("下载"))
 
     def change_view(self, request: HttpRequest, object_id: str, *args: Any, **kwargs: Any) -> Any:
-        return redirect("admin:transfer_import_preview", object_id)
+        # A job's page is its preview; a sibling's job answers 404 like a missing one.
+        if self.get_object(request, object_id) is None:
+            raise Http404
+        return self.preview_view(request, int(object_id))
 
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
         extra = {

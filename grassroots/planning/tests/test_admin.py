@@ -168,3 +168,14 @@ def test_plan_and_targets_saved_from_the_console_go_through_the_rules(client, pr
     plan = Plan.objects.get(name="十五五规划")
     assert plan.targets.get(unit=province.city_a).main_sector_share == 60
     assert quota_for(province.city_a, 2026) == 12
+
+
+@pytest.mark.django_db
+def test_annual_report_page_of_a_sibling_city_answers_404(client, history):
+    client.force_login(history.users["city_a"])
+    params = {"unit": history.city_a.pk, "year": 2024}
+    assert client.get(reverse("admin:planning_annual_report"), params).status_code == 200
+    sibling = {"unit": history.city_b.pk, "year": 2024}
+    assert client.get(reverse("admin:planning_annual_report"), sibling).status_code == 404
+    download = {**sibling, "format": "xlsx"}
+    assert client.get(reverse("admin:planning_annual_report"), download).status_code == 404
