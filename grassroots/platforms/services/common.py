@@ -137,9 +137,8 @@ def validate_credits(*, actor: Any, credits: Sequence[Credit], field: str = "aut
             raise ValidationError({field: _("第一作者须为您本人")})
         return unit
     if not in_scope(actor, unit):
-        raise ValidationError(
-            {field: _("第一作者所在组织“%(unit)s”不在您的管理范围内") % {"unit": unit.name}}
-        )
+        # The owner's unit is not named: that would reveal where a member outside scope is.
+        raise ValidationError({field: _("第一作者不在您的管理范围内，记录须由其所在组织登记")})
     return unit
 
 

@@ -266,6 +266,7 @@ def test_first_author_outside_scope_is_refused_but_coauthors_are_credited(provin
     with pytest.raises(ValidationError) as err:
         make_proposal(staff, people["b1"], people["a1"])
     assert "不在您的管理范围内" in err.value.message_dict["authors"][0]
+    assert province.branch_b1.name not in err.value.message_dict["authors"][0]
     p = make_proposal(staff, people["a1"], people["b1"])
     assert p.unit == province.branch_a1
     # The co-author's city does not see it: co-authors do not widen scope.
