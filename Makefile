@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 PORT ?= 8000
 MEMBERS ?= 8000
 
-.PHONY: demo test lint typecheck migrations-check pytest-sqlite pytest-postgres bench serve clean
+.PHONY: demo test messages lint typecheck migrations-check pytest-sqlite pytest-postgres bench serve clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,10 +14,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $(STAMP)
 
-# migrate skips the system checks: some console checks read the permission table, which a
-# fresh database does not have until this very migrate has run.
 demo: $(STAMP)
-	$(BIN)/grassroots migrate --noinput -v0 --skip-checks
+	$(BIN)/grassroots migrate --noinput -v0
 	$(BIN)/grassroots collectstatic --noinput -v0
 	$(BIN)/grassroots demo --members $(MEMBERS)
 	$(BIN)/grassroots serve --port $(PORT)
@@ -50,6 +48,11 @@ pytest-postgres: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
+
+# Refresh the English catalogue after changing UI strings (then translate the new entries).
+messages: $(STAMP)
+	cd grassroots && ../$(BIN)/grassroots makemessages -l en --ignore "*/tests/*" --ignore "*/migrations/*"
+	msgfmt --check -o grassroots/locale/en/LC_MESSAGES/django.mo grassroots/locale/en/LC_MESSAGES/django.po
 
 clean:
 	rm -rf $(VENV) var/static
