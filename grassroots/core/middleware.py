@@ -22,3 +22,18 @@ class RequestContextMiddleware:
             response = self.get_response(request)
         response["X-Request-ID"] = request_id
         return response
+
+
+class ChineseUnlessChosenMiddleware:
+    """The console is Chinese unless the person chose English with the language switch.
+
+    Django would otherwise follow the browser's Accept-Language, so an English-locale browser on
+    an office PC would get English pages nobody asked for. The switch's cookie still wins.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        return self.get_response(request)

@@ -59,3 +59,14 @@ def test_console_language_switch(client, province):
     page = client.get(reverse("admin:members_member_changelist"))
     assert page.status_code == 200
     assert "Member" in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_console_is_chinese_for_an_english_browser_until_english_is_chosen(client, province):
+    client.force_login(province.users["city_a"])
+    url = reverse("admin:members_member_changelist")
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert '<html lang="zh-hans"' in page and "选择 会员 来修改" in page
+    client.post(reverse("set_language"), {"language": "en", "next": url})
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
+    assert '<html lang="en"' in page and "Select Member to change" in page
