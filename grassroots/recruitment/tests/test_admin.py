@@ -179,3 +179,18 @@ def test_stage_and_rule_configuration_is_validated(client, province):
     res = client.get(reverse("admin:recruitment_stage_change", args=[stage.pk]))
     assert res.status_code in (200, 403)
     assert 'name="actor_roles"' not in res.content.decode() or res.status_code == 403
+
+
+def test_sidebar_badge_shows_the_count_and_disappears_when_the_inbox_is_empty(client, province):
+    run_to(province, create_application(province, name="徽章测试"), "city-review")
+    inbox = reverse("admin:recruitment_application_inbox")
+
+    def sidebar_inbox_link(user) -> str:
+        client.force_login(user)
+        page = client.get(reverse("admin:members_member_changelist")).content.decode()
+        start = page.index(f'href="{inbox}"')
+        return " ".join(page[start : page.index("</a>", start)].split())
+
+    assert "min-w-[18px]" in sidebar_inbox_link(province.users["city_a"])
+    assert "> 1 </span>" in sidebar_inbox_link(province.users["city_a"])
+    assert "min-w-[18px]" not in sidebar_inbox_link(province.users["city_b"])
