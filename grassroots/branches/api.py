@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 
 from grassroots.api.pagination import DEFAULT_PAGE_SIZE, paginate
@@ -148,7 +148,7 @@ def activities_create(request: HttpRequest, body: ActivityIn):
         )
     except ValidationError as exc:
         raise _unprocessable(exc) from exc
-    return 201, activity
+    return Status(201, activity)
 
 
 @router.get("/activities/{activity_id}", response=ActivityOut)

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 
 from grassroots.api.pagination import DEFAULT_PAGE_SIZE, paginate
@@ -78,7 +78,7 @@ def schemes_recompute(request: HttpRequest, scheme_id: int):
     except (ValidationError, PermissionDenied) as exc:
         raise _error(exc) from exc
     scheme.refresh_from_db()
-    return 202, scheme
+    return Status(202, scheme)
 
 
 @router.get("/schemes/{scheme_id}/ranking", response=dict)

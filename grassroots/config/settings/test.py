@@ -11,6 +11,8 @@ TASKS["default"] = {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend
 if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
     suffix = os.environ.get("GRASSROOTS_TEST_DB_SUFFIX", "")
     DATABASES["default"]["TEST"] = {"NAME": f"test_grassroots{suffix}"}
+# WhiteNoise looks for collected static files at start-up; tests never collect them.
+WHITENOISE_AUTOREFRESH = True
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
