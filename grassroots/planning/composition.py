@@ -71,7 +71,7 @@ def _band_label(lo: int | None, hi: int | None, unit: str) -> str:
         return _("%(n)s%(unit)s及以下") % {"n": hi, "unit": unit}
     if hi is None:
         return _("%(n)s%(unit)s及以上") % {"n": lo, "unit": unit}
-    return f"{lo}–{hi}{unit}"
+    return _("%(lo)s–%(hi)s%(unit)s") % {"lo": lo, "hi": hi, "unit": unit}
 
 
 @dataclass(frozen=True)

@@ -313,7 +313,9 @@ def write_xlsx(report: AnnualReport) -> bytes:
 
     # Grassroots organizations by size.
     heads = [
-        f"{lo}–{hi}" + _("人") if hi is not None else _("%(n)s人及以上") % {"n": lo}
+        _("%(lo)s–%(hi)s人") % {"lo": lo, "hi": hi}
+        if hi is not None
+        else _("%(n)s人及以上") % {"n": lo}
         for lo, hi in SIZE_BANDS
     ]
     ws = book.sheet(
