@@ -15,3 +15,4 @@ class DashboardConfig(AppConfig):
         from django.contrib import admin
 
         admin.site.index_template = "dashboard/index.html"
+        admin.site.index_title = _("工作台")
