@@ -81,7 +81,3 @@ def sync_role_groups(sender=None, **kwargs) -> None:
         group, _ = Group.objects.get_or_create(name=role.value)
         wanted = permissions_for(role.value, sorted(perms))
         group.permissions.set([perms[p] for p in wanted])
-
-
-def staff_status_for(role: str) -> bool:
-    return role != Role.MEMBER

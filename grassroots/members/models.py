@@ -66,10 +66,6 @@ class Title(ReferenceEntry):
         verbose_name = _("职称")
         verbose_name_plural = _("职称")
 
-    @property
-    def is_senior(self) -> bool:
-        return self.grade in (self.Grade.FULL_SENIOR, self.Grade.DEPUTY_SENIOR)
-
 
 class Ethnicity(ReferenceEntry):
     class Meta(ReferenceEntry.Meta):
@@ -373,8 +369,3 @@ class Officer(AuditedModel, ScopedModel):
 
     def __str__(self) -> str:
         return f"{self.unit} {self.get_post_display()} {self.member}"
-
-    @property
-    def is_current(self) -> bool:
-        today = timezone.localdate()
-        return self.start_date <= today and (self.end_date is None or self.end_date >= today)

@@ -3,7 +3,6 @@
 import datetime
 import random
 
-import factory
 from faker import Faker
 
 from grassroots.core.testing import unique_id_number
@@ -25,13 +24,3 @@ def create_member(unit, actor=None, **data) -> Member:
         **data,
     }
     return member_create(unit=unit, data=payload, actor=actor)
-
-
-class MemberFactory(factory.django.DjangoModelFactory):
-    """For tests that need many rows fast; prefer create_member for rule-bearing paths."""
-
-    class Meta:
-        model = Member
-
-    name = factory.Faker("name", locale="zh_CN")
-    sex = "M"
