@@ -32,8 +32,9 @@ from grassroots.branches.models import (
     WorkPlatform,
 )
 from grassroots.core import audit
+from grassroots.core.context import actor_name as _actor_name
 from grassroots.core.models import AuditEvent
-from grassroots.core.scope import user_scope_path
+from grassroots.core.scope import unit_in_scope
 from grassroots.members.models import Member, MemberStatus
 from grassroots.organizations.models import Unit
 
@@ -54,16 +55,11 @@ MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 
 
-def _actor_name(actor: Any) -> str:
-    return actor.get_username() if actor is not None and actor.is_authenticated else "system"
-
-
 def check_unit_in_scope(unit: Unit, actor: Any, field: str = "unit") -> None:
     """Writes for a unit need the unit inside the actor's scope (system actor: None passes)."""
     if actor is None:
         return
-    path = user_scope_path(actor)
-    if path is None or not unit.path.startswith(path) or getattr(actor, "is_read_only", False):
+    if not unit_in_scope(unit, actor) or getattr(actor, "is_read_only", False):
         raise ValidationError({field: _("所选组织不在您的管理范围内")})
 
 

@@ -29,6 +29,13 @@ class ActingContext:
         return getattr(unit, "code", "") or ""
 
 
+def actor_name(actor: Any) -> str:
+    """The name written into "recorded by" columns: the username, or "system"."""
+    if actor is not None and getattr(actor, "is_authenticated", False):
+        return str(actor.get_username())
+    return "system"
+
+
 _current: ContextVar[ActingContext | None] = ContextVar("grassroots_acting", default=None)
 
 

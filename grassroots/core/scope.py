@@ -22,6 +22,12 @@ def user_scope_path(user: Any) -> str | None:
     return getattr(user, "scope_path", None)
 
 
+def unit_in_scope(unit: Any, user: Any) -> bool:
+    """The same rule for one unit: it lies in the user's subtree (None is never in scope)."""
+    path = user_scope_path(user)
+    return unit is not None and path is not None and unit.path.startswith(path)
+
+
 class ScopedQuerySet(models.QuerySet):
     def visible_to(self, user: Any) -> ScopedQuerySet:
         path = user_scope_path(user)

@@ -21,8 +21,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grassroots.core import audit
+from grassroots.core.context import actor_name as _actor_name
 from grassroots.core.models import AuditEvent
-from grassroots.core.scope import user_scope_path
+from grassroots.core.scope import unit_in_scope, user_scope_path
 from grassroots.evaluation import bulk, sources
 from grassroots.evaluation.models import Evaluation, GradeBand, Indicator, Scheme, Score
 from grassroots.evaluation.sources import MetricContext, Subject
@@ -42,10 +43,6 @@ EVIDENCE_EXTENSIONS = {".pdf", ".jpg", ".jpeg", ".png", ".doc", ".docx", ".xls",
 MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
 
 
-def _actor_name(actor: Any) -> str:
-    return actor.get_username() if actor is not None and actor.is_authenticated else "system"
-
-
 def _q(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
@@ -54,8 +51,7 @@ def _check_manages(unit: Unit, actor: Any) -> None:
     """The actor's scope holds the unit (the system actor, None, always passes)."""
     if actor is None:
         return
-    path = user_scope_path(actor)
-    if path is None or not unit.path.startswith(path) or getattr(actor, "is_read_only", False):
+    if not unit_in_scope(unit, actor) or getattr(actor, "is_read_only", False):
         raise PermissionDenied(_("该组织不在您的管理范围内"))
 
 
@@ -63,11 +59,9 @@ def _check_above(unit: Unit, actor: Any) -> None:
     """Reviewing needs a scope strictly above the evaluated unit (the level above, or higher)."""
     if actor is None:
         return
-    path = user_scope_path(actor)
     if (
-        path is None
-        or not unit.path.startswith(path)
-        or unit.path == path
+        not unit_in_scope(unit, actor)
+        or unit.path == user_scope_path(actor)
         or getattr(actor, "is_read_only", False)
     ):
         raise PermissionDenied(_("只有上级组织可以评审%(unit)s") % {"unit": unit.name})

@@ -29,7 +29,7 @@ from unfold.paginator import InfinitePaginator
 from grassroots.core.admin import action_page
 from grassroots.core.admin_base import ScopedModelAdmin, permission_check
 from grassroots.core.models import AuditEvent
-from grassroots.core.scope import get_visible_or_404, user_scope_path
+from grassroots.core.scope import get_visible_or_404, unit_in_scope
 from grassroots.members import selectors, services
 from grassroots.members.forms import (
     ArrivalFields,
@@ -500,8 +500,7 @@ class MemberAdmin(ScopedModelAdmin):
 
 
 def _in_scope(user: Any, unit: Unit | None) -> bool:
-    path = user_scope_path(user)
-    return unit is not None and path is not None and unit.path.startswith(path)
+    return unit_in_scope(unit, user)
 
 
 @admin.register(Transfer)

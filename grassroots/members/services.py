@@ -12,7 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grassroots.core import audit, pinyin, sequences
-from grassroots.core.scope import user_scope_path
+from grassroots.core.context import actor_name as _actor_name
+from grassroots.core.scope import unit_in_scope, user_scope_path
 from grassroots.members.identity import check_identity, id_hashes, normalize_phone
 from grassroots.members.models import Member, MemberStatus, NameKey, StatusChange, Transfer
 from grassroots.organizations.models import Unit
@@ -37,14 +38,6 @@ EDITABLE_FIELDS = {
     "photo",
     "member_number",
 }
-
-
-def _actor_name(actor: Any) -> str:
-    return (
-        actor.get_username()
-        if actor is not None and getattr(actor, "is_authenticated", False)
-        else "system"
-    )
 
 
 def member_validate(
@@ -123,8 +116,7 @@ def member_number_next(*, join_date: datetime.date | None, unit: Unit) -> str:
 def _check_unit_in_scope(unit: Unit, actor: Any) -> None:
     if actor is None:
         return
-    path = user_scope_path(actor)
-    if path is None or not unit.path.startswith(path):
+    if not unit_in_scope(unit, actor):
         raise ValidationError({"unit": _("所选组织不在您的管理范围内")})
 
 

@@ -13,8 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grassroots.accounts.models import Role, User
+from grassroots.core.context import actor_name as _actor_name
 from grassroots.core.notifications import notification_send
-from grassroots.core.scope import user_scope_path
+from grassroots.core.scope import unit_in_scope
 from grassroots.organizations.models import Unit
 from grassroots.planning.models import Plan, PlanTarget, ReportingRound, RoundConfirmation
 
@@ -29,17 +30,10 @@ COUNT_FIELDS = ("new_members", "talents")
 TARGET_FIELDS = (*SHARE_FIELDS, *COUNT_FIELDS, "age_limit")
 
 
-def _actor_name(actor: Any) -> str:
-    if actor is not None and getattr(actor, "is_authenticated", False):
-        return str(actor.get_username())
-    return "system"
-
-
 def _check_scope(unit: Unit, actor: Any, field: str = "unit") -> None:
     if actor is None:
         return
-    path = user_scope_path(actor)
-    if path is None or not unit.path.startswith(path):
+    if not unit_in_scope(unit, actor):
         raise ValidationError({field: _("所选组织不在您的管理范围内")})
 
 

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from grassroots.accounts.models import Role, User
 from grassroots.core import audit
 from grassroots.core.notifications import notification_send
-from grassroots.core.scope import user_scope_path
+from grassroots.core.scope import unit_in_scope
 from grassroots.members.identity import check_identity, id_hashes, normalize_phone
 from grassroots.members.models import Member, MemberStatus
 from grassroots.members.services import member_create
@@ -56,8 +56,7 @@ def _actor_name(actor: Any) -> str:
 
 
 def _require_unit_in_scope(unit: Unit, actor: Any) -> None:
-    path = user_scope_path(actor)
-    if path is None or not unit.path.startswith(path):
+    if not unit_in_scope(unit, actor):
         raise PermissionDenied(_("所选组织不在您的管理范围内"))
 
 

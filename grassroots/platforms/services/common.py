@@ -9,7 +9,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 
-from grassroots.core.scope import user_scope_path
+from grassroots.core.scope import unit_in_scope, user_scope_path
 from grassroots.members.models import Member, MemberStatus
 from grassroots.organizations.models import Unit
 
@@ -29,12 +29,6 @@ class Credit:
         return self.unit
 
 
-def actor_name(actor: Any) -> str:
-    if actor is not None and getattr(actor, "is_authenticated", False):
-        return actor.get_username()
-    return "system"
-
-
 def actor_member(actor: Any) -> Member | None:
     if actor is None:
         return None
@@ -45,10 +39,7 @@ def actor_member(actor: Any) -> Member | None:
 
 
 def in_scope(actor: Any, unit: Unit) -> bool:
-    if actor is None:
-        return True
-    path = user_scope_path(actor)
-    return path is not None and unit.path.startswith(path)
+    return actor is None or unit_in_scope(unit, actor)
 
 
 def require_perm(actor: Any, perm: str) -> None:

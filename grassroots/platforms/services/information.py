@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from grassroots.core.context import actor_name
 from grassroots.organizations.models import Unit
 from grassroots.platforms.models import (
     InformationAdoption,
@@ -26,7 +27,6 @@ from grassroots.platforms.models import (
 )
 from grassroots.platforms.services.common import (
     Credit,
-    actor_name,
     check_transition,
     is_author,
     require_perm,

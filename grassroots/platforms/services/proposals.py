@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from grassroots.accounts.models import User
 from grassroots.core import sequences
+from grassroots.core.context import actor_name
 from grassroots.platforms.models import (
     ForwardTarget,
     LeaderInstruction,
@@ -30,7 +31,6 @@ from grassroots.platforms.models import (
 from grassroots.platforms.services import similarity
 from grassroots.platforms.services.common import (
     Credit,
-    actor_name,
     check_transition,
     in_scope,
     is_author,

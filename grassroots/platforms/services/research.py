@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from grassroots.core.context import actor_name
 from grassroots.members.models import Member
 from grassroots.platforms.models import (
     Level,
@@ -23,7 +24,6 @@ from grassroots.platforms.models import (
 )
 from grassroots.platforms.services.common import (
     Credit,
-    actor_name,
     check_transition,
     require_perm,
     require_staff_on,

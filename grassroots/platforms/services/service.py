@@ -13,6 +13,7 @@ from django.db.models import Count, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from grassroots.core.context import actor_name
 from grassroots.members.models import Member, MemberStatus
 from grassroots.organizations.models import Unit
 from grassroots.platforms.models import (
@@ -24,7 +25,6 @@ from grassroots.platforms.models import (
 )
 from grassroots.platforms.services.common import (
     Credit,
-    actor_name,
     check_transition,
     require_perm,
     require_staff_on,
