@@ -6,86 +6,28 @@ docs/decisions/0005-pdf-chinese-fonts.md)."""
 
 from __future__ import annotations
 
-import functools
 import io
 from collections.abc import Iterable
 from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import (
-    Flowable,
     PageBreak,
-    Paragraph,
     SimpleDocTemplate,
     Spacer,
-    Table,
-    TableStyle,
 )
 
+from grassroots.core.pdf import build as _build
+from grassroots.core.pdf import grid as _grid
+from grassroots.core.pdf import paragraph as _p
+from grassroots.core.pdf import styles as _styles
 from grassroots.organizations.models import Unit
 from grassroots.recruitment import conditions, procedure
 from grassroots.recruitment.models import Application, FilingBatch, Step
-
-FONT = "STSong-Light"
-
-
-@functools.cache
-def _register() -> None:
-    pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-
-
-def _styles() -> dict[str, ParagraphStyle]:
-    _register()
-    base = ParagraphStyle("body", fontName=FONT, fontSize=10.5, leading=15, wordWrap="CJK")
-    return {
-        "body": base,
-        "small": ParagraphStyle("small", parent=base, fontSize=9, leading=12),
-        "title": ParagraphStyle("title", parent=base, fontSize=18, leading=26, alignment=1),
-        "h2": ParagraphStyle("h2", parent=base, fontSize=12.5, leading=18, spaceBefore=6),
-    }
-
-
-def _p(text: Any, style: ParagraphStyle) -> Paragraph:
-    value = "" if text is None else str(text)
-    value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return Paragraph(value.replace("\n", "<br/>"), style)
-
-
-def _grid(rows: list[list[Any]], widths: list[float], style: ParagraphStyle) -> Table:
-    data = [[c if isinstance(c, Flowable) else _p(c, style) for c in row] for row in rows]
-    table = Table(data, colWidths=widths, repeatRows=0)
-    table.setStyle(
-        TableStyle(
-            [
-                ("GRID", (0, 0), (-1, -1), 0.6, colors.black),
-                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                ("FONTNAME", (0, 0), (-1, -1), FONT),
-            ]
-        )
-    )
-    return table
-
-
-def _build(story: list, pagesize: Any = A4) -> bytes:
-    buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=pagesize,
-        leftMargin=18 * mm,
-        rightMargin=18 * mm,
-        topMargin=16 * mm,
-        bottomMargin=16 * mm,
-        title="Grassroots",
-    )
-    doc.build(story)
-    return buffer.getvalue()
 
 
 def _root_name() -> str:
