@@ -89,3 +89,14 @@ def token_authenticate(raw: str) -> User | None:
 def token_revoke(*, token: ApiToken) -> None:
     ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
     audit.record(audit.AuditEvent.Action.UPDATE, instance=token, changes={"revoked": [False, True]})
+
+
+@transaction.atomic
+def user_password_change(*, user: User, new_password: str) -> User:
+    """A person sets their own password (already checked by the caller's form against policy)."""
+    validate_password(new_password, user)
+    user.set_password(new_password)
+    user.must_change_password = False
+    user.save(update_fields=["password", "must_change_password"])
+    audit.record(audit.AuditEvent.Action.UPDATE, instance=user, operation="password_change")
+    return user

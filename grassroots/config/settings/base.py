@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "grassroots.transfer",
     "grassroots.evaluation",
     "grassroots.dashboard",
+    "grassroots.portal",
 ]
 
 # The apps whose nav.py (console navigation) and api.py (REST routes) are collected.
