@@ -3,6 +3,10 @@
 Models opt in by inheriting ``AuditedModel``; saves and deletes are recorded from signals,
 bulk writes made by services call ``record_bulk`` (rows in bulk plus one event naming the
 operation). Reads of sensitive values and exports call ``record``.
+
+The log is append-only (``docs/decisions/0001-audit-log.md``): the model refuses updates and
+deletes; on PostgreSQL a trigger refuses them to every role but the table's owner, so the
+retention purge (``purge_older_than``) runs through ``DATABASE_OWNER_URL``.
 """
 
 from __future__ import annotations
@@ -15,11 +19,16 @@ from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
 from typing import Any
 
-from django.db import models
+from django.conf import settings
+from django.core import checks
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connection, models
 from django.db.models.signals import post_delete, post_save
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from grassroots.core import context
-from grassroots.core.models import AuditEvent
+from grassroots.core.models import AuditEvent, audit_maintenance
 from grassroots.core.sensitive import mask_id_number
 
 _suppressed: ContextVar[bool] = ContextVar("grassroots_audit_suppressed", default=False)
@@ -224,3 +233,126 @@ def connect_signals() -> None:
 
 
 MASK_ID: dict[str, Callable[[str], str]] = {"id_number": mask_id_number}
+
+
+# --- retention -------------------------------------------------------------------------------
+
+MIN_RETENTION_DAYS = 180  # MLPS 2.0 asks for at least six months of audit records
+
+
+def retention_days() -> int:
+    """The configured retention; a value under the minimum is refused, never silently raised."""
+    days = int(settings.GRASSROOTS_AUDIT_RETENTION_DAYS)
+    if days < MIN_RETENTION_DAYS:
+        raise ImproperlyConfigured(
+            _("审计日志保留期不得少于 %(min)d 天，当前 GRASSROOTS_AUDIT_RETENTION_DAYS=%(days)d")
+            % {"min": MIN_RETENTION_DAYS, "days": days}
+        )
+    return days
+
+
+@checks.register(checks.Tags.security)
+def check_retention(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    try:
+        retention_days()
+    except (ImproperlyConfigured, ValueError, TypeError) as exc:
+        return [checks.Error(str(exc), id="grassroots.E001")]
+    return []
+
+
+@checks.register(checks.Tags.database, deploy=True)
+def check_append_only_role(
+    app_configs: Any = None, databases: Any = None, **kwargs: Any
+) -> list[checks.CheckMessage]:
+    """`check --deploy --database default`: the web role must not be able to rewrite the log."""
+    if not databases or "default" not in databases or connection.vendor != "postgresql":
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_get_userbyid(c.relowner) = current_user,"
+            " has_table_privilege(c.oid, 'UPDATE') OR has_table_privilege(c.oid, 'DELETE')"
+            " OR has_table_privilege(c.oid, 'TRUNCATE'),"
+            " EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid"
+            "         AND t.tgname = 'grassroots_audit_append_only_rows')"
+            " FROM pg_class c WHERE c.oid = 'core_auditevent'::regclass"
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return []
+    is_owner, may_rewrite, has_trigger = row
+    problems = []
+    if is_owner:
+        problems.append(
+            checks.Warning(
+                "DATABASE_URL connects as the owner of core_auditevent: the web application could "
+                "rewrite the audit log. Use an application role (README, Deployment).",
+                id="grassroots.W001",
+            )
+        )
+    elif may_rewrite:
+        problems.append(
+            checks.Warning(
+                "The application role holds UPDATE, DELETE or TRUNCATE on core_auditevent; "
+                "run REVOKE UPDATE, DELETE, TRUNCATE ON core_auditevent FROM <app role>.",
+                id="grassroots.W002",
+            )
+        )
+    if not has_trigger:
+        problems.append(
+            checks.Warning(
+                "The append-only trigger on core_auditevent is missing (migrate core).",
+                id="grassroots.W003",
+            )
+        )
+    return problems
+
+
+@contextlib.contextmanager
+def maintenance() -> Iterator[None]:
+    """Lets the ORM delete audit rows: the retention purge on SQLite and test set-up only."""
+    token = audit_maintenance.set(True)
+    try:
+        yield
+    finally:
+        audit_maintenance.reset(token)
+
+
+def owner_url() -> str:
+    return str(getattr(settings, "DATABASE_OWNER_URL", "") or "")
+
+
+def purge_older_than(cutoff: datetime.datetime) -> int:
+    """Delete audit rows that occurred before ``cutoff``; the count deleted.
+
+    PostgreSQL: through the owner connection (``DATABASE_OWNER_URL``), the only role the
+    append-only trigger lets delete. SQLite: through the ORM under ``maintenance()``.
+    """
+    if connection.vendor == "postgresql":
+        url = owner_url()
+        if not url:
+            raise ImproperlyConfigured(
+                _("在 PostgreSQL 上清理审计日志需要设置 DATABASE_OWNER_URL（表所有者的连接）")
+            )
+        import psycopg
+
+        with psycopg.connect(url) as conn, conn.cursor() as cursor:
+            cursor.execute("DELETE FROM core_auditevent WHERE occurred_at < %s", [cutoff])
+            return int(cursor.rowcount)
+    with maintenance():
+        deleted, _counts = AuditEvent.objects.filter(occurred_at__lt=cutoff).delete()
+    return int(deleted)
+
+
+def purge_expired(*, now: datetime.datetime | None = None) -> tuple[int, datetime.datetime]:
+    """The retention purge: rows older than the retention period go; the purge itself is logged."""
+    days = retention_days()
+    cutoff = (now or timezone.now()) - datetime.timedelta(days=days)
+    count = purge_older_than(cutoff)
+    record(
+        AuditEvent.Action.DELETE,
+        object_type="core.auditevent",
+        object_repr=f"audit retention purge: {count}",
+        operation="audit_purge",
+        extra={"purged": count, "before": cutoff.isoformat(), "retention_days": days},
+    )
+    return count, cutoff

@@ -2,17 +2,55 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from grassroots.core.scope import ScopedModel
+from grassroots.core.scope import ScopedModel, ScopedQuerySet
+
+# Set only by ``audit.maintenance()`` (the retention purge on SQLite, test set-up): the ORM then
+# lets audit rows be deleted. On PostgreSQL the database refuses anyway unless the connection is
+# the table's owner (migration core 0002).
+audit_maintenance: ContextVar[bool] = ContextVar("grassroots_audit_maintenance", default=False)
+
+
+class AuditLogIsAppendOnly(Exception):
+    """An attempt to change or delete a recorded audit event."""
+
+
+def _refuse(what: str) -> None:
+    if not audit_maintenance.get():
+        raise AuditLogIsAppendOnly(
+            f"core_auditevent is append-only: {what} refused (purges run through "
+            "`grassroots purge_audit`)"
+        )
+
+
+class AuditEventQuerySet(ScopedQuerySet):
+    def update(self, **kwargs: Any) -> int:
+        _refuse("UPDATE")
+        return super().update(**kwargs)
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        _refuse("DELETE")
+        return super().delete()
+
+    def _raw_delete(self, using: Any) -> int:
+        _refuse("DELETE")
+        return super()._raw_delete(using)
 
 
 class AuditEvent(ScopedModel):
-    """One recorded action. Who and where are plain values so rows outlive what they describe."""
+    """One recorded action. Who and where are plain values so rows outlive what they describe.
+
+    Rows are only ever inserted: saving a loaded row, deleting one and queryset updates or
+    deletes raise ``AuditLogIsAppendOnly`` on every database.
+    """
 
     class Action(models.TextChoices):
         CREATE = "create", _("新增")
@@ -44,6 +82,8 @@ class AuditEvent(ScopedModel):
     changes = models.JSONField(_("变更"), default=dict, blank=True)
     extra = models.JSONField(_("附加信息"), default=dict, blank=True)
 
+    objects = models.Manager.from_queryset(AuditEventQuerySet)()
+
     class Meta:
         verbose_name = _("审计日志")
         verbose_name_plural = _("审计日志")
@@ -53,6 +93,15 @@ class AuditEvent(ScopedModel):
 
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.actor_username} {self.action} {self.object_repr}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding or kwargs.get("force_update") or kwargs.get("update_fields"):
+            _refuse("UPDATE")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        _refuse("DELETE")
+        return super().delete(*args, **kwargs)
 
     @classmethod
     def scope_q(cls, path: str) -> Q:

@@ -124,6 +124,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+# The owner of the tables (PostgreSQL): migrations, audit purges and restores; never the web app.
+DATABASE_OWNER_URL = os.environ.get("DATABASE_OWNER_URL", "")
+# Audit rows are kept at least this long; values under 180 are refused (system check).
+GRASSROOTS_AUDIT_RETENTION_DAYS = int(os.environ.get("GRASSROOTS_AUDIT_RETENTION_DAYS", "365"))
         "OPTIONS": {"min_length": 10},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
