@@ -44,6 +44,9 @@ INSTALLED_APPS = [
     "ninja",
     "django_tasks",
     "django_tasks_db",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "grassroots.core",
     "grassroots.organizations",
     "grassroots.accounts",
@@ -53,7 +56,10 @@ INSTALLED_APPS = [
     "grassroots.branches",
     "grassroots.platforms",
     "grassroots.transfer",
+    "grassroots.notices",
     "grassroots.evaluation",
+    "grassroots.elections",
+    "grassroots.dues",
     "grassroots.dashboard",
     "grassroots.portal",
 ]
@@ -65,6 +71,7 @@ GRASSROOTS_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "grassroots.core.security.ScopedCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "grassroots.core.middleware.ChineseUnlessChosenMiddleware",
@@ -72,10 +79,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "grassroots.accounts.middleware.AccountGuardMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "grassroots.core.middleware.RequestContextMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "grassroots.config.urls"
@@ -116,23 +126,15 @@ def database_from_url(url: str) -> dict:
 
 DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'grassroots.sqlite3'}"
 DATABASES = {"default": database_from_url(DATABASE_URL)}
-DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-
-AUTH_USER_MODEL = "accounts.User"
-LOGIN_URL = "/admin/login/"
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {
-        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
 # The owner of the tables (PostgreSQL): migrations, audit purges and restores; never the web app.
 DATABASE_OWNER_URL = os.environ.get("DATABASE_OWNER_URL", "")
 # Audit rows are kept at least this long; values under 180 are refused (system check).
 GRASSROOTS_AUDIT_RETENTION_DAYS = int(os.environ.get("GRASSROOTS_AUDIT_RETENTION_DAYS", "365"))
-        "OPTIONS": {"min_length": 10},
-    },
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
-]
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "/admin/login/"
+from .security import *  # noqa: E402, F403  (passwords, lockout, sessions, 2FA, CSP)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
