@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.core.validators import FileExtensionValidator
 from django.db import models
 from django.utils import timezone
@@ -157,7 +159,12 @@ class Notice(AuditedModel, ScopedModel):
 
 
 def attachment_path(instance: NoticeAttachment, filename: str) -> str:
-    return f"notices/{timezone.now():%Y/%m}/{filename}"
+    # A random directory: uploads may be served by the proxy, so names must not be guessable.
+    return f"notices/{timezone.now():%Y/%m}/{uuid.uuid4().hex}/{filename}"
+
+
+def group_qr_path(instance: UnitGroup, filename: str) -> str:
+    return f"notices/groups/{uuid.uuid4().hex}/{filename}"
 
 
 ATTACHMENT_EXTENSIONS = [
@@ -314,7 +321,7 @@ class UnitGroup(AuditedModel, ScopedModel):
     )
     qr_image = models.ImageField(
         _("群二维码"),
-        upload_to="notices/groups/",
+        upload_to=group_qr_path,
         blank=True,
         validators=[FileExtensionValidator(["png", "jpg", "jpeg", "gif", "webp"])],
     )
