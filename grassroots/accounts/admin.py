@@ -8,14 +8,25 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.http import HttpRequest
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_post_parameters
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from unfold.contrib.filters.admin import ChoicesDropdownFilter
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
+from grassroots.accounts import views
+from grassroots.accounts.forms import ConsoleAuthenticationForm
 from grassroots.accounts.models import ApiToken, User
-from grassroots.accounts.services import token_create, token_revoke, user_create, user_set_role
+from grassroots.accounts.services import (
+    otp_device_reset,
+    token_create,
+    token_revoke,
+    user_create,
+    user_set_role,
+    user_unlock,
+)
 from grassroots.core.admin import action_page
 from grassroots.core.admin_base import ScopedModelAdmin
 
@@ -65,7 +76,42 @@ class UserAdmin(ScopedModelAdmin, BaseUserAdmin):
             },
         ),
     )
-    readonly_fields = ("last_login", "date_joined")
+    readonly_fields = ("last_login", "date_joined", "password_changed_at")
+    actions = ["reset_two_factor", "unlock"]
+
+    def get_urls(self):
+        def own(view, name: str, route: str):
+            def bound(request, *args, **kwargs):
+                return view(self.admin_site, request, *args, **kwargs)
+
+            # The codes typed on these pages never reach an error report.
+            guarded = sensitive_post_parameters("otp")(bound)
+            return path(route, self.admin_site.admin_view(guarded), name=name)
+
+        return [
+            own(views.security, "accounts_security", "me/security/"),
+            own(views.token_new, "accounts_token_new", "me/tokens/new/"),
+            own(views.token_revoke_view, "accounts_token_revoke", "me/tokens/<int:pk>/revoke/"),
+            own(views.sign_out_everywhere, "accounts_sign_out_everywhere", "me/sign-out/"),
+            own(views.otp_setup, "accounts_otp_setup", "me/two-factor/setup/"),
+            own(views.otp_verify, "accounts_otp_verify", "me/two-factor/verify/"),
+            *super().get_urls(),
+        ]
+
+    @admin.action(description=_("重置两步验证（手机丢失或更换）"), permissions=["change"])
+    def reset_two_factor(self, request: HttpRequest, queryset) -> None:
+        count = 0
+        for user in queryset:
+            if TOTPDevice.objects.filter(user=user).exists():
+                otp_device_reset(user=user)
+                count += 1
+        messages.success(request, gettext("已重置%(n)d个账号的两步验证") % {"n": count})
+
+    @admin.action(description=_("解除登录锁定"), permissions=["change"])
+    def unlock(self, request: HttpRequest, queryset) -> None:
+        for user in queryset:
+            user_unlock(user=user)
+        messages.success(request, gettext("已解除%(n)d个账号的登录锁定") % {"n": queryset.count()})
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None):
         if obj is None:
@@ -116,7 +162,15 @@ class TokenCreateForm(forms.ModelForm):
 @admin.register(ApiToken)
 class ApiTokenAdmin(ScopedModelAdmin):
     form = TokenCreateForm
-    list_display = ("prefix", "name", "user", "created_at", "last_used_at", "revoked_at")
+    list_display = (
+        "prefix",
+        "name",
+        "user",
+        "created_at",
+        "last_used_at",
+        "expires_at",
+        "revoked_at",
+    )
     list_select_related = ("user",)
     list_filter = (("revoked_at", admin.EmptyFieldListFilter),)
     search_fields = ("prefix", "name", "user__username")
@@ -167,3 +221,11 @@ class ApiTokenAdmin(ScopedModelAdmin):
             token_revoke(token=token)
             count += 1
         messages.success(request, gettext("已吊销%(n)d个令牌") % {"n": count})
+
+
+# django-otp registers its device admin; devices are managed through the user list's actions.
+if admin.site.is_registered(TOTPDevice):
+    admin.site.unregister(TOTPDevice)
+
+# The console's sign-in form masks an ID number typed as a user name when it re-renders.
+admin.site.login_form = ConsoleAuthenticationForm

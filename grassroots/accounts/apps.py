@@ -11,6 +11,7 @@ class AccountsConfig(AppConfig):
     verbose_name = _("账号与权限")
 
     def ready(self) -> None:
-        from grassroots.accounts import roles
+        from grassroots.accounts import roles, signals
 
         post_migrate.connect(roles.sync_role_groups, dispatch_uid="grassroots-sync-roles")
+        signals.connect()

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from grassroots.core.audit import AuditedModel
@@ -24,7 +27,7 @@ class ScopedUserManager(UserManager.from_queryset(ScopedQuerySet)):  # type: ign
 
 
 class User(AuditedModel, AbstractUser):
-    audit_exclude = ("password", "last_login")
+    audit_exclude = ("password", "last_login", "password_changed_at", "session_generation")
     scope_path_lookup = "unit__path"
 
     unit = models.ForeignKey(
@@ -39,6 +42,9 @@ class User(AuditedModel, AbstractUser):
     full_name = models.CharField(_("姓名"), max_length=50, blank=True)
     phone = models.CharField(_("手机号码"), max_length=20, blank=True, db_index=True)
     must_change_password = models.BooleanField(_("须修改密码"), default=False)
+    password_changed_at = models.DateTimeField(_("密码修改时间"), null=True, blank=True)
+    # Bumped by "sign out everywhere": every session signed with the old value stops working.
+    session_generation = models.PositiveIntegerField(default=0, editable=False)
 
     objects = ScopedUserManager()  # type: ignore[misc,assignment]
 
@@ -67,6 +73,29 @@ class User(AuditedModel, AbstractUser):
     @property
     def is_read_only(self) -> bool:
         return self.role == Role.LEADER
+
+    def set_password(self, raw_password: str | None) -> None:
+        super().set_password(raw_password)
+        self.password_changed_at = timezone.now()
+        self._password_changed = True  # read by the audit signal after the save
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        # Django's hash (of the password hash) until the person signs out everywhere once.
+        if not self.session_generation:
+            return super()._get_session_auth_hash(secret=secret)
+        return salted_hmac(
+            "grassroots.accounts.User.session",
+            f"{self.password}:{self.session_generation}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
+
+    def password_expired(self, max_age_days: int) -> bool:
+        """True when password expiry is on and the password is older than the limit."""
+        if max_age_days <= 0 or not self.has_usable_password():
+            return False
+        changed = self.password_changed_at or self.date_joined
+        return timezone.now() - changed > datetime.timedelta(days=max_age_days)
 
 
 class ApiToken(models.Model):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import secrets
 
@@ -9,8 +10,10 @@ from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from grassroots.accounts.models import ApiToken, Role, User
 from grassroots.core import audit
@@ -65,10 +68,14 @@ def _hash(raw: str) -> str:
 
 
 @transaction.atomic
-def token_create(*, user: User, name: str = "api") -> tuple[ApiToken, str]:
+def token_create(
+    *, user: User, name: str = "api", expires_at: datetime.datetime | None = None
+) -> tuple[ApiToken, str]:
     """Returns the token row and the raw token, which is shown once and never stored."""
     raw = "grt_" + secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(user=user, name=name, prefix=raw[:12], key_hash=_hash(raw))
+    token = ApiToken.objects.create(
+        user=user, name=name, prefix=raw[:12], key_hash=_hash(raw), expires_at=expires_at
+    )
     audit.record(
         audit.AuditEvent.Action.CREATE, instance=token, object_repr=f"API token {token.prefix}"
     )
@@ -100,3 +107,81 @@ def user_password_change(*, user: User, new_password: str) -> User:
     user.save(update_fields=["password", "must_change_password"])
     audit.record(audit.AuditEvent.Action.UPDATE, instance=user, operation="password_change")
     return user
+
+
+@transaction.atomic
+def user_sign_out_everywhere(*, user: User, revoke_tokens: bool = False) -> int:
+    """Ends every session of ``user`` (console and portal); optionally revokes their API tokens.
+
+    Sessions are signed with a per-user generation (see ``User._get_session_auth_hash``): bumping
+    it makes every existing session fail its check at the next request, whichever backend stores
+    the sessions. Returns the number of tokens revoked.
+    """
+    User.objects.filter(pk=user.pk).update(session_generation=F("session_generation") + 1)
+    user.refresh_from_db(fields=["session_generation"])
+    revoked = 0
+    if revoke_tokens:
+        for token in ApiToken.objects.filter(user=user, revoked_at__isnull=True):
+            token_revoke(token=token)
+            revoked += 1
+    audit.record(
+        audit.AuditEvent.Action.OTHER,
+        instance=user,
+        object_repr=user.get_username(),
+        extra={"event": "sign_out_everywhere", "tokens_revoked": revoked},
+    )
+    return revoked
+
+
+@transaction.atomic
+def otp_device_start(*, user: User) -> TOTPDevice:
+    """A new, unconfirmed TOTP device (replacing any unconfirmed one) to show as a QR code."""
+    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+    return TOTPDevice.objects.create(user=user, name="TOTP", confirmed=False)
+
+
+@transaction.atomic
+def otp_device_confirm(*, user: User, device: TOTPDevice, code: str) -> bool:
+    """Confirms the device when ``code`` is its current code; the old confirmed device goes."""
+    device = TOTPDevice.objects.select_for_update().get(pk=device.pk, user=user)
+    code = "".join((code or "").split())
+    if not code.isdigit() or not device.verify_token(code):
+        return False
+    TOTPDevice.objects.filter(user=user, confirmed=True).exclude(pk=device.pk).delete()
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    audit.record(
+        audit.AuditEvent.Action.OTHER,
+        instance=user,
+        object_repr=user.get_username(),
+        extra={"event": "two_factor", "change": "enrolled"},
+    )
+    return True
+
+
+@transaction.atomic
+def otp_device_reset(*, user: User) -> int:
+    """Removes the person's devices (lost phone); they enrol again at the next sign-in."""
+    count, _ = TOTPDevice.objects.filter(user=user).delete()
+    audit.record(
+        audit.AuditEvent.Action.OTHER,
+        instance=user,
+        object_repr=user.get_username(),
+        extra={"event": "two_factor", "change": "reset", "devices": count},
+    )
+    return count
+
+
+@transaction.atomic
+def user_unlock(*, user: User) -> int:
+    """Clears the sign-in failures recorded against the account (django-axes)."""
+    from grassroots.accounts.lockout import account_unlock
+
+    count = account_unlock(username=user.get_username())
+    audit.record(
+        audit.AuditEvent.Action.OTHER,
+        instance=user,
+        object_repr=user.get_username(),
+        extra={"event": "unlock", "attempts_cleared": count},
+    )
+    return count

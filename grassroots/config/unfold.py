@@ -24,6 +24,7 @@ def build_unfold(apps: list[str]) -> dict:
         "SHOW_LANGUAGES": True,
         "ENVIRONMENT": "grassroots.config.unfold_callbacks.environment",
         "DASHBOARD_CALLBACK": "grassroots.dashboard.views.dashboard_callback",
+        "ACCOUNT": {"navigation": "grassroots.accounts.views.account_links"},
         "SIDEBAR": {
             "show_search": False,
             "show_all_applications": False,
