@@ -20,12 +20,14 @@ from django.utils.translation import gettext_lazy as _
 from unfold.admin import TabularInline
 
 from grassroots.accounts.models import Role
-from grassroots.branches import exports, selectors, services
+from grassroots.branches import exports, selectors, services, signups
 from grassroots.branches.models import (
     Activity,
     ActivityFile,
     ActivityHost,
     ActivityKind,
+    ActivityOpening,
+    ActivitySignup,
     Attendance,
     Branch,
     Cadence,
@@ -897,3 +899,161 @@ class CadenceAdmin(ScopeFormAdmin):
             "cadence",
         )
     ]
+
+
+# --- sign-up and check-in (member portal) ----------------------------------------------------
+
+
+class ActivityOpeningForm(forms.ModelForm):
+    class Meta:
+        model = ActivityOpening
+        fields = (
+            "activity",
+            "signup_open",
+            "signup_deadline",
+            "capacity",
+            "checkin_opens_at",
+            "checkin_closes_at",
+            "note",
+        )
+
+
+@admin.register(ActivityOpening)
+class ActivityOpeningAdmin(ScopedModelAdmin):
+    """The organizer opens an activity to members and shows its check-in QR code on site."""
+
+    form = ActivityOpeningForm
+    list_display = ("activity", "starts", "signup_open", "capacity", "signed_up", "checked_in")
+    list_filter = ("signup_open",)
+    search_fields = ("activity__topic",)
+    readonly_fields = ("qr_link", "signup_names")
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("activity", "activity__lead_unit")
+            .annotate(
+                signed_up_n=Count(
+                    "activity__signups",
+                    filter=Q(activity__signups__status=ActivitySignup.Status.SIGNED_UP),
+                    distinct=True,
+                ),
+                checked_in_n=Count(
+                    "activity__attendances",
+                    filter=Q(activity__attendances__status=Attendance.Status.ATTENDED),
+                    distinct=True,
+                ),
+            )
+        )
+
+    def get_fields(self, request, obj=None):
+        fields = list(ActivityOpeningForm.Meta.fields)
+        if obj is not None:
+            fields.remove("activity")
+            return ["qr_link", *fields, "signup_names"]
+        return fields
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "activity" and field is not None:
+            # Only activities whose lead unit this user looks after, not yet opened.
+            field.queryset = (
+                Activity.objects.visible_to(request.user)
+                .filter(lead_unit__path__startswith=user_scope_path(request.user) or "")
+                .filter(opening__isnull=True)
+                .order_by("-starts_at")
+            )
+        return field
+
+    @admin.display(description=_("开始时间"), ordering="activity__starts_at")
+    def starts(self, obj):
+        return timezone.localtime(obj.activity.starts_at).strftime("%Y-%m-%d %H:%M")
+
+    @admin.display(description=_("已报名"))
+    def signed_up(self, obj):
+        return getattr(obj, "signed_up_n", 0)
+
+    @admin.display(description=_("已签到"))
+    def checked_in(self, obj):
+        return getattr(obj, "checked_in_n", 0)
+
+    @admin.display(description=_("签到二维码"))
+    def qr_link(self, obj):
+        if obj is None or obj.pk is None:
+            return ""
+        url = reverse("admin:branches_activityopening_qr", args=[obj.pk])
+        return format_html(
+            '<a class="text-primary-600" href="{}">{}</a>', url, gettext("显示签到二维码")
+        )
+
+    @admin.display(description=_("报名名单"))
+    def signup_names(self, obj):
+        if obj is None or obj.pk is None:
+            return ""
+        names = (
+            obj.activity.signups.filter(status=ActivitySignup.Status.SIGNED_UP)
+            .select_related("member")
+            .order_by("signed_up_at")
+            .values_list("member__name", flat=True)
+        )
+        return "、".join(names) or "—"
+
+    def save_model(self, request, obj, form, change):
+        try:
+            saved = signups.opening_set(
+                activity=obj.activity,
+                signup_open=obj.signup_open,
+                signup_deadline=obj.signup_deadline,
+                capacity=obj.capacity,
+                checkin_opens_at=obj.checkin_opens_at,
+                checkin_closes_at=obj.checkin_closes_at,
+                note=obj.note,
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            raise PermissionDenied(" ".join(exc.messages)) from exc
+        obj.pk = saved.pk
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("<path:object_id>/qr/", view(self.qr_view), name="branches_activityopening_qr"),
+            *super().get_urls(),
+        ]
+
+    def qr_view(self, request, object_id):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        opening = get_visible_or_404(
+            ActivityOpening.objects.select_related("activity", "activity__lead_unit"),
+            request.user,
+            pk=object_id,
+        )
+        if request.method == "POST":
+            if not self.has_change_permission(request, opening) or request.user.is_read_only:
+                raise PermissionDenied
+            try:
+                signups.opening_new_token(opening=opening, actor=request.user)
+            except ValidationError as exc:
+                raise PermissionDenied(" ".join(exc.messages)) from exc
+            messages.success(request, gettext("已生成新的签到二维码，旧二维码已失效。"))
+            return HttpResponseRedirect(request.path)
+        url = request.build_absolute_uri(reverse("portal-checkin", args=[opening.checkin_token]))
+        start, end = opening.checkin_window
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("签到二维码 · %(t)s") % {"t": opening.activity.topic},
+            "opening": opening,
+            "qr_svg": signups.checkin_qr_svg(url),
+            "checkin_url": url,
+            "window_start": start,
+            "window_end": end,
+            "checked_in": opening.activity.attendances.filter(
+                status=Attendance.Status.ATTENDED
+            ).count(),
+            "can_change": self.has_change_permission(request, opening)
+            and not request.user.is_read_only,
+            "back_url": reverse("admin:branches_activityopening_change", args=[opening.pk]),
+        }
+        return TemplateResponse(request, "branches/checkin_qr.html", context)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+import secrets
 from decimal import Decimal
 
 from django.db import models
@@ -399,3 +401,113 @@ class Cadence(AuditedModel, ScopedModel):
 
     def __str__(self) -> str:
         return f"{self.unit} {self.kind} / {self.every_months}"
+
+
+# --- sign-up and check-in from the member portal ---------------------------------------------
+
+
+def new_checkin_token() -> str:
+    return secrets.token_urlsafe(18)
+
+
+class ActivityOpening(AuditedModel, ScopedModel):
+    """An activity opened to members in the portal: sign-up, and check-in by its QR code.
+
+    The QR code encodes /m/check-in/<token>/; the token is unguessable and can be replaced (the
+    old printed code then stops working). Members of every host unit and the units below it may
+    sign up and check in; each check-in records their attendance once.
+    """
+
+    activity = models.OneToOneField(
+        Activity, on_delete=models.CASCADE, related_name="opening", verbose_name=_("活动")
+    )
+    signup_open = models.BooleanField(_("开放报名"), default=True)
+    signup_deadline = models.DateTimeField(
+        _("报名截止"), null=True, blank=True, help_text=_("不填则报名截止于活动开始时")
+    )
+    capacity = models.PositiveIntegerField(
+        _("名额"), null=True, blank=True, help_text=_("不填则不限名额")
+    )
+    checkin_token = models.CharField(
+        _("签到码"), max_length=32, unique=True, default=new_checkin_token, editable=False
+    )
+    checkin_opens_at = models.DateTimeField(
+        _("签到开始"), null=True, blank=True, help_text=_("不填则为活动开始前1小时")
+    )
+    checkin_closes_at = models.DateTimeField(
+        _("签到结束"),
+        null=True,
+        blank=True,
+        help_text=_("不填则为活动结束时（未填结束时间为开始后4小时）"),
+    )
+    note = models.CharField(_("报名须知"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("开放时间"), default=timezone.now, editable=False)
+
+    audit_exclude = ("checkin_token",)
+
+    class Meta:
+        verbose_name = _("报名与签到")
+        verbose_name_plural = _("报名与签到")
+        ordering = ["-activity__starts_at", "-id"]
+
+    def __str__(self) -> str:
+        return str(self.activity)
+
+    @classmethod
+    def scope_q(cls, path: str) -> Q:
+        hosted = ActivityHost.objects.filter(
+            activity=OuterRef("activity"), unit__path__startswith=path
+        )
+        return Q(Exists(hosted))
+
+    def audit_unit_path(self) -> str:
+        return self.activity.lead_unit.path if self.activity_id else ""
+
+    @property
+    def signup_closes_at(self) -> datetime.datetime:
+        return self.signup_deadline or self.activity.starts_at
+
+    @property
+    def checkin_window(self) -> tuple[datetime.datetime, datetime.datetime]:
+        start = self.checkin_opens_at or self.activity.starts_at - datetime.timedelta(hours=1)
+        end = self.checkin_closes_at or self.activity.ends_at
+        if end is None:
+            end = self.activity.starts_at + datetime.timedelta(hours=4)
+        return start, end
+
+
+class ActivitySignup(AuditedModel, ScopedModel):
+    """A member's sign-up for an opened activity; cancelling keeps the row (and its history)."""
+
+    class Status(models.TextChoices):
+        SIGNED_UP = "signed_up", _("已报名")
+        CANCELLED = "cancelled", _("已取消")
+
+    activity = models.ForeignKey(
+        Activity, on_delete=models.CASCADE, related_name="signups", verbose_name=_("活动")
+    )
+    member = models.ForeignKey(
+        "members.Member",
+        on_delete=models.CASCADE,
+        related_name="activity_signups",
+        verbose_name=_("会员"),
+    )
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("组织")
+    )
+    status = models.CharField(
+        _("状态"), max_length=16, choices=Status.choices, default=Status.SIGNED_UP
+    )
+    signed_up_at = models.DateTimeField(_("报名时间"), default=timezone.now)
+    cancelled_at = models.DateTimeField(_("取消时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("活动报名")
+        verbose_name_plural = _("活动报名")
+        ordering = ["activity", "signed_up_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["activity", "member"], name="uniq_activity_signup")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} {self.get_status_display()}"

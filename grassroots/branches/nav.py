@@ -12,6 +12,7 @@ SECTIONS = [
             link(_("五化一览"), "dashboard", "admin:branches_branch_changelist"),
             link(_("活动"), "event", "admin:branches_activity_changelist"),
             link(_("出席记录"), "how_to_reg", "admin:branches_attendance_changelist"),
+            link(_("报名与签到"), "qr_code_2", "admin:branches_activityopening_changelist"),
             link(_("培训班"), "school", "admin:branches_trainingcourse_changelist"),
             link(_("培训学时"), "timer", "admin:branches_trainingcourse_hours"),
             link(_("走访座谈"), "forum", "admin:branches_visit_changelist"),

@@ -37,4 +37,11 @@ def _activity(unit: Any) -> Any:
     return make_activity(unit, datetime.date(2026, 3, 1), topic="范围测试活动")
 
 
-FACTORIES = {"branches.Activity": _activity}
+def _opening(unit: Any) -> Any:
+    """An activity led by the unit, opened to members for sign-up and check-in."""
+    from grassroots.branches.signups import opening_set
+
+    return opening_set(activity=_activity(unit))
+
+
+FACTORIES = {"branches.Activity": _activity, "branches.ActivityOpening": _opening}

@@ -36,6 +36,7 @@ from grassroots.core.scope import ScopedQuerySet
 
 ADMIN_PREFIX = "/admin/"
 API_PREFIX = "/api/v1/"
+PORTAL_PREFIX = "/m/"
 OWN_APP_PREFIX = "grassroots."
 OBJECT_KWARGS = {"object_id", "pk", "id"}
 MISSING_PK = 987654321
@@ -192,9 +193,25 @@ def root_endpoints() -> list[Endpoint]:
         route = str(pattern.pattern)
         if isinstance(pattern, URLResolver) and route in ("admin/", API_PREFIX.lstrip("/")):
             continue
+        if isinstance(pattern, URLResolver) and f"/{route}" == PORTAL_PREFIX:
+            found.extend(portal_endpoints(pattern))
+            continue
         if isinstance(pattern, URLPattern) and route in ROOT_URLS:
             continue
         found.append(Endpoint(f"/{route}", "root", None, route))
+    return found
+
+
+def portal_endpoints(resolver: Any, prefix: str = PORTAL_PREFIX) -> list[Endpoint]:
+    """Every page of the member portal, one key each ("/m/activities/<int:pk>/"), including the
+    pages other apps mount there through their portal.py."""
+    found = []
+    for pattern in resolver.url_patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            found.extend(portal_endpoints(pattern, route))
+        else:
+            found.append(Endpoint(route, "portal", None, route))
     return found
 
 
@@ -307,6 +324,27 @@ def test_api_operations_refuse_anonymous_callers(db):
         if response.status_code != 401:
             answered.append(f"{endpoint.key}: {response.status_code}")
     assert not answered, "answered without credentials:\n" + "\n".join(answered)
+
+
+def test_portal_pages_send_anonymous_callers_to_sign_in(db):
+    """Every portal page not declared unscoped asks a caller with no session to sign in first."""
+    endpoints = [e for e in root_endpoints() if e.area == "portal"]
+    assert any("<" in e.key for e in endpoints), "the walker did not descend into the portal"
+    client = Client()
+    answered = []
+    for endpoint in endpoints:
+        if endpoint.key in DECL.unscoped:
+            continue
+        url = re.sub(
+            r"<(?:(\w+):)?\w+>",
+            lambda m: "x" if m.group(1) in ("str", "slug") else "1",
+            endpoint.key,
+        )
+        response = client.get(url)
+        location = response.get("Location", "")
+        if response.status_code != 302 or not location.startswith(f"{PORTAL_PREFIX}login/"):
+            answered.append(f"{endpoint.key}: {response.status_code} {location}")
+    assert not answered, "answered without a session:\n" + "\n".join(answered)
 
 
 def test_third_party_admins_are_superuser_only(db):

@@ -18,7 +18,7 @@ def test_anonymous_is_sent_to_sign_in_with_next(client):
 
 
 def test_sign_in_by_phone_number(client, province):
-    member, user = member_with_account(province.branch_a1, "m1", phone="13800000001")
+    member, _user = member_with_account(province.branch_a1, "m1", phone="13800000001")
     response = client.post("/m/login/", {"login": "138 0000 0001", "password": PASSWORD})
     assert response.status_code == 302
     assert response["Location"] == "/m/"
