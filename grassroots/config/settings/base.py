@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "grassroots.notices",
     "grassroots.evaluation",
     "grassroots.elections",
+    "grassroots.figures",
     "grassroots.dues",
     "grassroots.dashboard",
     "grassroots.portal",
