@@ -185,3 +185,57 @@ def user_unlock(*, user: User) -> int:
         extra={"event": "unlock", "attempts_cleared": count},
     )
     return count
+
+
+TEMPORARY_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789"
+
+
+def temporary_password() -> str:
+    """Twelve characters without look-alikes (0/O, 1/l/I), read out or sent by SMS once."""
+    while True:
+        raw = "".join(secrets.choice(TEMPORARY_ALPHABET) for _i in range(12))
+        if any(c.isdigit() for c in raw) and any(c.isalpha() for c in raw):
+            return raw
+
+
+@transaction.atomic
+def user_password_reset(*, user: User, actor: User) -> str:
+    """Staff reset a password: a temporary one, shown once, to be changed at the next sign-in."""
+    if actor.pk == user.pk:
+        raise ValidationError(_("不能用此功能重置自己的密码，请使用修改密码"))
+    raw = temporary_password()
+    user.set_password(raw)
+    user.must_change_password = True
+    user.is_active = True
+    user.save(update_fields=["password", "must_change_password", "is_active"])
+    audit.record(audit.AuditEvent.Action.UPDATE, instance=user, operation="password_reset")
+    return raw
+
+
+@transaction.atomic
+def member_account_issue(*, member, actor: User) -> tuple[User, str]:
+    """A member's portal account (role member, the member's unit): created on first issue, its
+    password reset afterwards. Answers the account and its temporary password (shown once)."""
+    if member.status != "active":
+        raise ValidationError(_("只有在册会员可以开通会员门户账号"))
+    if member.user_id is not None:
+        return member.user, user_password_reset(user=member.user, actor=actor)
+    base = member.member_number or f"m{member.pk}"
+    username, n = base, 1
+    while User.objects.filter(username=username).exists():
+        n += 1
+        username = f"{base}-{n}"
+    raw = temporary_password()
+    user = user_create(
+        username=username,
+        password=raw,
+        unit=member.unit,
+        role=Role.MEMBER,
+        full_name=member.name,
+        phone=member.phone,
+        must_change_password=True,
+        validate=False,  # random and temporary; the new password at first sign-in is validated
+    )
+    member.user = user
+    member.save(update_fields=["user"])
+    return user, raw

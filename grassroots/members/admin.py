@@ -26,6 +26,7 @@ from unfold.datasets import BaseDataset
 from unfold.decorators import action
 from unfold.paginator import InfinitePaginator
 
+from grassroots.accounts.services import member_account_issue
 from grassroots.core.admin import action_page
 from grassroots.core.admin_base import ScopedModelAdmin, permission_check
 from grassroots.core.models import AuditEvent
@@ -260,7 +261,13 @@ class MemberAdmin(ScopedModelAdmin):
     show_full_result_count = False
     inlines = [StatusChangeInline, TransferInline, ArrangementInline]
     change_form_datasets = [MemberAuditDataset]
-    actions_detail = ["reveal_id", "start_transfer", "transfer_out", "change_status"]
+    actions_detail = [
+        "reveal_id",
+        "start_transfer",
+        "transfer_out",
+        "change_status",
+        "portal_account",
+    ]
     actions_list = ["arrival", "export_xlsx"]
     # No bulk actions: the fast paginator has no total to "select all" against, and members
     # leave the roster through a status change, not a bulk delete.
@@ -452,6 +459,45 @@ class MemberAdmin(ScopedModelAdmin):
             form=form,
             submit_label=gettext("保存"),
             back_url=self._back(member),
+        )
+
+    @action(
+        description=_("会员门户账号"),
+        icon="phone_iphone",
+        url_path="portal-account",
+        permissions=["change_member"],
+    )
+    def portal_account(self, request: HttpRequest, object_id: str):
+        """Issue the member's portal account, or reset its password; shown once."""
+        member = self._member(request, object_id)
+        form: ConfirmForm | None = ConfirmForm(_posted(request))
+        issued = ""
+        if request.method == "POST" and form is not None and form.is_valid():
+            try:
+                user, raw = member_account_issue(member=member, actor=request.user)
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+                return HttpResponseRedirect(self._back(member))
+            issued = gettext("登录名：%(u)s　临时密码：%(p)s") % {"u": user.username, "p": raw}
+            form = None
+        has_account = member.user_id is not None
+        return action_page(
+            self,
+            request,
+            title=gettext("会员门户账号：%(name)s") % {"name": member.name},
+            form=form,
+            submit_label=gettext("重置密码") if has_account else gettext("开通账号"),
+            back_url=self._back(member),
+            intro=""
+            if issued
+            else (
+                gettext("该会员已有账号（%(u)s）。重置后旧密码失效，须用临时密码登录并修改。")
+                % {"u": member.user.username}
+                if has_account
+                else gettext("开通后会员可用手机号码或登录名在手机上登录会员之家（/m/）。")
+            ),
+            revealed=issued,
+            revealed_label=gettext("请将以下信息告知会员（仅本次显示，首次登录须修改密码）："),
         )
 
     @action(description=_("导出Excel"), icon="download", url_path="export-xlsx")

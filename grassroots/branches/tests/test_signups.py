@@ -116,3 +116,33 @@ def test_check_in_refusals_are_clear(province):
 def test_qr_is_inline_svg_of_the_url():
     svg = signups.checkin_qr_svg("https://example.org/m/check-in/abc/")
     assert svg.startswith("<svg") and "viewBox" in svg
+
+
+def test_console_qr_page_shows_the_code_and_replaces_it(client, province):
+    activity = _soon(province, unit=province.branch_a1)
+    opening = activity.opening
+    client.force_login(province.users["city_a"])
+    url = f"/admin/branches/activityopening/{opening.pk}/qr/"
+    page = client.get(url).content.decode()
+    assert "<svg" in page and f"/m/check-in/{opening.checkin_token}/" in page
+    assert client.post(url).status_code == 302
+    old = opening.checkin_token
+    opening.refresh_from_db()
+    assert opening.checkin_token != old
+    client.force_login(province.users["city_b"])
+    assert client.get(url).status_code == 404
+    listing = client.get("/admin/branches/activityopening/").content.decode()
+    assert activity.topic not in listing
+
+
+def test_console_opens_an_activity_through_the_service(client, province):
+    day = timezone.localdate() + datetime.timedelta(days=5)
+    activity = make_activity(province.branch_a1, day, topic="开放报名的活动")
+    client.force_login(province.users["city_a"])
+    response = client.post(
+        "/admin/branches/activityopening/add/",
+        {"activity": activity.pk, "signup_open": "on", "capacity": "30", "note": "请准时"},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    opening = ActivityOpening.objects.get(activity=activity)
+    assert opening.capacity == 30 and len(opening.checkin_token) >= 20
