@@ -282,7 +282,11 @@ class ElectionAdmin(ScopedModelAdmin):
             forms.append(("file", _("结果报上级备案"), FileForm()))
         why_not = None
         if not stages and election.status in procedure.OPEN_STATUSES:
-            waiting = [s for s in procedure.STAGES if election.status in s.from_status]
+            waiting = [
+                s
+                for s in procedure.STAGES
+                if election.status in s.from_status and s.to_status != election.status
+            ]
             if waiting:
                 why_not = procedure.why_cannot_act(request.user, election, waiting[0])
         context = {

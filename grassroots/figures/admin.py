@@ -42,18 +42,27 @@ def _errors(request: HttpRequest, exc: Exception) -> None:
 
 
 def _table(headers: list[Any], rows: list[list[Any]], empty: str) -> str:
+    """A small read-only table for the change form (the console's table styles are not loaded
+    there, so the cells carry their own spacing)."""
     if not rows:
         return format_html('<span class="gr-muted">{}</span>', empty)
-    head = format_html_join("", "<th>{}</th>", ((h,) for h in headers))
+    cell = "padding:.2rem .8rem .2rem 0;text-align:left;vertical-align:top"
+    head = format_html_join("", '<th style="{}">{}</th>', ((cell, h) for h in headers))
     body = format_html_join(
         "",
         "<tr>{}</tr>",
         (
-            (format_html_join("", "<td>{}</td>", ((c if c is not None else "",) for c in r)),)
+            (
+                format_html_join(
+                    "",
+                    '<td style="{}">{}</td>',
+                    ((cell, c if c is not None else "") for c in r),
+                ),
+            )
             for r in rows
         ),
     )
-    return format_html('<table class="gr-table"><tr>{}</tr>{}</table>', head, body)
+    return format_html("<table><tr>{}</tr>{}</table>", head, body)
 
 
 class AssessmentInline(TabularInline):
@@ -118,6 +127,9 @@ class FigureAdmin(ScopedModelAdmin):
     actions = [
         export_action(gettext_lazy("导出所选代表人士"), FIGURE_HEADERS, _figure_row, "figures")
     ]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # leaving the pool is "在库" switched off; the record and its history stay
 
     def get_queryset(self, request: HttpRequest):
         return (

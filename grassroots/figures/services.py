@@ -208,7 +208,7 @@ def _trail(nomination: Nomination, action: str, actor: Any, comment: str = "") -
             "action": action,
             "actor": _actor_name(actor),
             "unit": str(getattr(user, "unit", "") or "") if user else "",
-            "at": timezone.now().isoformat(timespec="seconds"),
+            "at": timezone.localtime().strftime("%Y-%m-%d %H:%M"),
             "comment": comment,
         },
     ]
