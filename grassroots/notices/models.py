@@ -78,6 +78,7 @@ class MemberTagging(ScopedModel):
     class Meta:
         verbose_name = _("标签成员")
         verbose_name_plural = _("标签成员")
+        ordering = ["-tagged_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["tag", "member"], name="notices_tagging_unique")
         ]

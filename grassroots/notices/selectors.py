@@ -96,6 +96,10 @@ class RateRow:
         return self.read / self.total if self.total else 0.0
 
     @property
+    def percent(self) -> str:
+        return f"{self.rate * 100:.1f}"
+
+    @property
     def rate_text(self) -> str:
         return f"{self.rate * 100:.1f}%"
 
