@@ -51,6 +51,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "branches.change_visit",
         "branches.add_followup",
         "branches.change_followup",
+        # Branches collect dues and issue receipts; the rule and exemptions are set above them.
+        "dues.add_payment",
     ],
     Role.LEADER: ["*.view_*", "-accounts.*"],
     Role.MEMBER: [],

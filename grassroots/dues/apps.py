@@ -1,0 +1,10 @@
+"""Membership dues (会费): yearly rules, dues rows, collection with receipts, remittance."""
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class DuesConfig(AppConfig):
+    name = "grassroots.dues"
+    label = "dues"
+    verbose_name = _("会费")
