@@ -61,6 +61,7 @@ PROVINCE_CODE = "43"
 PROVINCE_NAME = "湖南省委会"
 DEMO_PASSWORD = "grassroots-demo-2026"
 MEMBER_USERNAME = "demo-member"
+PORTAL_MEMBERS = 5  # member portal accounts: demo-member, demo-member-2 …
 CHUNK = 20_000
 OPERATION = "demo_generate"
 
@@ -722,6 +723,22 @@ class Generator:
             user = add(MEMBER_USERNAME, info, Role.MEMBER, member_row["name"])
             links.append((member_row["pk"], user))
             logins[Role.MEMBER] = (MEMBER_USERNAME, f"{member_row['name']}（{unit.name}）")
+            # A few more portal accounts in the same branch, so sign-ups and the officer's
+            # attendance page show more than one person.
+            linked.add(member_row["pk"])
+            for n, row in enumerate(
+                Member.objects.filter(
+                    unit_id=unit.pk, status=MemberStatus.ACTIVE, user__isnull=True
+                )
+                .exclude(pk__in=linked)
+                .order_by("id")
+                .values("pk", "name")[: PORTAL_MEMBERS - 1],
+                start=2,
+            ):
+                links.append(
+                    (row["pk"], add(f"{MEMBER_USERNAME}-{n}", info, Role.MEMBER, row["name"]))
+                )
+            self.portal_activity(unit)
         User.objects.filter(pk__in=[u.pk for u in created]).update(password=hashed)
         for member_id, user in links:
             Member.objects.filter(pk=member_id).update(user=user)
@@ -738,6 +755,23 @@ class Generator:
             for role in order
             if role in logins
         ]
+
+
+    def portal_activity(self, unit: Unit) -> None:
+        """An activity next week in the demo member's branch, open for sign-up and check-in."""
+        from grassroots.branches.models import ActivityKind
+        from grassroots.branches.services import activity_create
+        from grassroots.branches.signups import opening_set
+
+        kind = ActivityKind.objects.filter(is_active=True).order_by("order", "id").first()
+        if kind is None:
+            return
+        day = timezone.localdate() + datetime.timedelta(days=7)
+        starts = timezone.make_aware(datetime.datetime.combine(day, datetime.time(14, 30)))
+        activity = activity_create(
+            kind=kind, topic="主题学习会（演示）", starts_at=starts, lead_unit=unit, place="会议室"
+        )
+        opening_set(activity=activity, capacity=40)
 
 
 @contextlib.contextmanager

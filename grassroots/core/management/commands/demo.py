@@ -7,6 +7,7 @@ from typing import Any
 from django.core.management.base import CommandError, CommandParser
 from django.utils.translation import gettext as _
 
+from grassroots.accounts.models import Role
 from grassroots.core.demo import demo_generate
 from grassroots.core.management.base import ScopedCommand
 
@@ -53,3 +54,13 @@ class Command(ScopedCommand):
             self.stdout.write(_("登录账号（控制台 /admin/）："))
             for role, username, password, where in result.logins:
                 self.stdout.write(f"  {role:<12} {username:<22} {password}  {where}")
+            portal = [
+                username
+                for role, username, _pw, _where in result.logins
+                if role in (str(Role.MEMBER.label), str(Role.BRANCH_OFFICER.label))
+            ]
+            if portal:
+                self.stdout.write(
+                    _("会员门户（手机浏览器或微信打开 /m/）：%(users)s，密码同上。")
+                    % {"users": "、".join(portal)}
+                )
