@@ -70,7 +70,7 @@ def _step(election: Election, code: str, actor: Any, comment: str = "") -> None:
 def _lock(election: Election) -> Election:
     """Row-lock the election (PostgreSQL) so two people cannot take the same stage at once."""
     return (
-        Election.objects.select_for_update()
+        Election.objects.select_for_update(of=("self",))
         .select_related("unit", "unit__parent")
         .get(pk=election.pk)
     )

@@ -216,7 +216,7 @@ def _trail(nomination: Nomination, action: str, actor: Any, comment: str = "") -
 
 def _lock(nomination: Nomination) -> Nomination:
     return (
-        Nomination.objects.select_for_update()
+        Nomination.objects.select_for_update(of=("self",))
         .select_related("round__unit", "at_unit", "member__unit")
         .get(pk=nomination.pk)
     )
