@@ -11,9 +11,12 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from grassroots.accounts.models import Role, User
+from grassroots.core.notifications import notification_send
 from grassroots.core.scope import unit_in_scope
 from grassroots.elections import procedure
 from grassroots.elections.models import Candidate, Election, ElectionStep, Term
@@ -64,6 +67,19 @@ def _step(election: Election, code: str, actor: Any, comment: str = "") -> None:
         actor_name=_actor_name(actor),
         actor_unit=str(getattr(user, "unit", "") or "") if user else "",
         comment=comment,
+    )
+
+
+STAFF_ROLES = (Role.PROVINCE_STAFF, Role.UNIT_STAFF, Role.BRANCH_OFFICER)
+
+
+def _notify(unit: Unit, election: Election, title: str) -> None:
+    """Tell the staff of ``unit`` that the election waits for them."""
+    recipients = User.objects.filter(unit=unit, role__in=STAFF_ROLES, is_active=True)
+    notification_send(
+        recipients=recipients,
+        title=title,
+        url=reverse("admin:elections_election_change", args=[election.pk]),
     )
 
 
@@ -214,6 +230,11 @@ def election_request(
     for order, (member, post) in enumerate(slate, 1):
         Candidate.objects.create(election=election, member=member, post=post, order=order)
     _step(election, "request", actor, request_text.strip())
+    _notify(
+        procedure.acting_unit(election, procedure.stage("approve")),
+        election,
+        _("%(unit)s报来换届请示，待批复") % {"unit": unit.name},
+    )
     return election
 
 
@@ -264,6 +285,7 @@ def election_approve(
     election.approved_by_unit = procedure.acting_unit(election, procedure.stage("approve"))
     election.save()
     _step(election, "approve", actor, approval_text.strip())
+    _notify(election.unit, election, _("换届请示已批复，可召开选举大会"))
     return election
 
 
@@ -279,6 +301,7 @@ def election_reject(*, election: Election, reason: str, actor: Any) -> Election:
     election.approved_by_unit = procedure.acting_unit(election, procedure.stage("reject"))
     election.save()
     _step(election, "reject", actor, reason.strip())
+    _notify(election.unit, election, _("换届请示未获批准：%(r)s") % {"r": reason.strip()[:60]})
     return election
 
 
@@ -421,6 +444,11 @@ def election_install(*, election: Election, actor: Any) -> Election:
     election.status = Election.Status.INSTALLED
     election.save()
     _step(election, "install", actor)
+    _notify(
+        procedure.acting_unit(election, procedure.stage("file")),
+        election,
+        _("%(unit)s换届选举结果待备案") % {"unit": election.unit.name},
+    )
     return election
 
 

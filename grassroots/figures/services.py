@@ -8,10 +8,12 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from grassroots.accounts.models import Role
+from grassroots.accounts.models import Role, User
+from grassroots.core.notifications import notification_send
 from grassroots.core.scope import unit_in_scope
 from grassroots.figures.models import Assessment, Figure, Nomination, Round
 from grassroots.members.models import (
@@ -214,6 +216,20 @@ def _trail(nomination: Nomination, action: str, actor: Any, comment: str = "") -
     ]
 
 
+def _notify(nomination: Nomination, title: str) -> None:
+    """Tell the staff of the unit the nomination now waits at."""
+    recipients = User.objects.filter(
+        unit=nomination.at_unit,
+        role__in=(Role.PROVINCE_STAFF, Role.UNIT_STAFF),
+        is_active=True,
+    )
+    notification_send(
+        recipients=recipients,
+        title=title,
+        url=reverse("admin:figures_round_change", args=[nomination.round_id]),
+    )
+
+
 def _lock(nomination: Nomination) -> Nomination:
     return (
         Nomination.objects.select_for_update(of=("self",))
@@ -251,6 +267,11 @@ def nomination_propose(*, round: Round, member: Member, actor: Any, reason: str 
     )
     _trail(nomination, "propose", actor, reason.strip())
     nomination.save()
+    _notify(
+        nomination,
+        _("%(round)s：%(unit)s推荐了%(name)s，待审核")
+        % {"round": round.label, "unit": unit.name, "name": member.name},
+    )
     return nomination
 
 
@@ -274,6 +295,11 @@ def nomination_review(
             nomination.status = Nomination.Status.RECOMMENDED
         else:
             nomination.at_unit = nomination.at_unit.parent  # type: ignore[assignment]
+            _notify(
+                nomination,
+                _("%(round)s：%(name)s已报上级，待审核")
+                % {"round": nomination.round.label, "name": nomination.member.name},
+            )
         _trail(nomination, "recommend", actor, comment.strip())
     else:
         if not comment.strip():

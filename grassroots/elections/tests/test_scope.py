@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import datetime
 import io
+from types import SimpleNamespace
 
 import pytest
 from django.urls import reverse
 from python_calamine import CalamineWorkbook
 
 from grassroots.core.models import AuditEvent
-from grassroots.elections import services
+from grassroots.elections import nav, services
 from grassroots.elections.models import Election
 from grassroots.elections.tests.factories import make_election
 from grassroots.members.models import Officer
@@ -182,11 +183,15 @@ def test_console_due_page_and_export_are_scoped(city_a, province):
     assert "长沙第一支部" in sheet_text(export) and "株洲第一支部" not in sheet_text(export)
     event = AuditEvent.objects.filter(action="export", object_type="elections.term").latest("id")
     assert event.extra == {"filters": {"months": 6}, "rows": 1}
+    # The sidebar badge counts the same units (city B's expired term is not among them).
+    assert nav.due_badge(SimpleNamespace(user=province.users["city_a"])) == "1"
+    assert nav.due_badge(SimpleNamespace(user=province.users["province"])) == "2"
 
 
-def test_console_todo_and_pdfs_are_scoped(city_a, pair):
+def test_console_todo_and_pdfs_are_scoped(city_a, pair, province):
     mine, theirs = pair
     todo = city_a.get(reverse("admin:elections_election_todo")).content.decode()
+    assert nav.todo_badge(SimpleNamespace(user=province.users["city_a"])) == "1"
     assert "长沙第一支部" in todo and "株洲市委会" not in todo.split("<main", 1)[-1]
     ok = city_a.get(reverse("admin:elections_election_pdf", args=[mine.pk, "request"]))
     assert ok.status_code == 200 and ok["Content-Type"] == "application/pdf"

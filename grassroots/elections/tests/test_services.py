@@ -7,7 +7,7 @@ import datetime
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from grassroots.core.models import AuditEvent
+from grassroots.core.models import AuditEvent, Notification
 from grassroots.elections import selectors, services
 from grassroots.elections.models import Election, Term
 from grassroots.elections.tests.factories import make_election
@@ -43,6 +43,9 @@ def test_full_procedure_installs_new_officers_and_ends_old_terms(province):
     services.term_create(unit=branch, number=3, start_date=datetime.date(2021, 3, 1), actor=city)
     election = make_election(branch, actor=officer_user)
     assert election.term_number == 4 and election.status == Election.Status.REQUESTED
+    waiting = Notification.objects.get(recipient=city)
+    assert "长沙第一支部报来换届请示" in waiting.title and str(election.pk) in waiting.url
+    assert not Notification.objects.filter(recipient=province.users["city_b"]).exists()
 
     with pytest.raises(PermissionDenied, match="长沙市委会"):
         _approve(election, officer_user)  # the unit cannot approve its own request

@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from grassroots.core.models import Notification
 from grassroots.figures import selectors, services
 from grassroots.figures.models import Nomination
 from grassroots.figures.tests.factories import make_figure, open_round
@@ -104,6 +105,8 @@ def test_a_branch_proposal_waits_for_the_city_then_the_province(province):
         round=rnd, member=create_member(province.branch_a1), actor=branch
     )
     assert nomination.at_unit == province.city_a
+    assert Notification.objects.filter(recipient=city, title__contains="待审核").count() == 1
+    assert not Notification.objects.filter(recipient=province.users["city_b"]).exists()
     with pytest.raises(ValidationError, match="须填写理由"):
         services.nomination_review(nomination=nomination, recommend=False, actor=city)
     nomination = services.nomination_review(nomination=nomination, recommend=True, actor=city)
