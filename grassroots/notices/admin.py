@@ -425,7 +425,7 @@ class NoticeAdmin(ScopedModelAdmin):
     def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
         initial = super().get_changeform_initial_data(request)
         if getattr(request.user, "unit_id", None):
-            initial.setdefault("unit", request.user.unit_id)
+            initial.setdefault("unit", request.user.unit_id)  # type: ignore[union-attr]
         return initial
 
     def save_model(self, request: HttpRequest, obj: Notice, form: Any, change: bool) -> None:

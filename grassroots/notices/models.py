@@ -212,7 +212,7 @@ class NoticeAttachment(ScopedModel):
         ordering = ["id"]
 
     def __str__(self) -> str:
-        return self.name or self.file.name
+        return self.name or self.file.name or ""
 
     def save(self, *args, **kwargs):
         if self.file and not self.name:
@@ -256,14 +256,21 @@ class NoticeRecipient(ScopedModel):
 
     scope_path_lookup = "notice__unit__path"
 
+    # No single-column indexes on notice and member: the unique (notice, member) and the
+    # (member, read_at) indexes lead with them, and every index slows the bulk insert.
     notice = models.ForeignKey(
-        Notice, on_delete=models.CASCADE, related_name="recipients", verbose_name=_("通知")
+        Notice,
+        on_delete=models.CASCADE,
+        related_name="recipients",
+        verbose_name=_("通知"),
+        db_index=False,
     )
     member = models.ForeignKey(
         "members.Member",
         on_delete=models.CASCADE,
         related_name="notice_receipts",
         verbose_name=_("会员"),
+        db_index=False,
     )
     unit = models.ForeignKey(
         "organizations.Unit", on_delete=models.PROTECT, related_name="+", verbose_name=_("组织")

@@ -316,7 +316,7 @@ def notice_create(
     notice.target_units.set(target_units)
     notice.target_tags.set(target_tags)
     for file in attachments:
-        NoticeAttachment.objects.create(notice=notice, file=file, name=file.name[:200])
+        NoticeAttachment.objects.create(notice=notice, file=file, name=(file.name or "")[:200])
     return notice
 
 
@@ -368,7 +368,7 @@ def notice_update(
     notice.target_units.set(target_units)
     notice.target_tags.set(target_tags)
     for file in attachments:
-        NoticeAttachment.objects.create(notice=notice, file=file, name=file.name[:200])
+        NoticeAttachment.objects.create(notice=notice, file=file, name=(file.name or "")[:200])
     return notice
 
 
@@ -618,44 +618,61 @@ def notice_deliver(*, notice_id: int, reminder_id: int | None = None) -> dict[st
     return sent
 
 
-def _batches(qs: QuerySet, fields: Sequence[str]) -> Iterable[list[tuple]]:
-    """Chunks by primary key, so a long run never holds one huge result set."""
+def _batches(rows: QuerySet, contact: str, marker: str | None) -> Iterable[list[tuple[int, str]]]:
+    """(recipient id, address) chunks of the rows whose member has a ``contact`` value.
+
+    Walks the recipients by primary key and reads the members' addresses by primary key, so
+    each batch is two index lookups whatever the planner thinks of a freshly filled table.
+    With a ``marker`` (``emailed_at``/``texted_at``) each chunk is first claimed by a
+    conditional UPDATE stamped with its own time: rows another run claimed are skipped."""
     last = 0
     while True:
-        chunk = list(
-            qs.filter(pk__gt=last).order_by("pk").values_list("pk", *fields)[:DELIVERY_BATCH]
-        )
+        pending = rows.filter(pk__gt=last)
+        if marker:
+            pending = pending.filter(**{f"{marker}__isnull": True})
+        chunk = list(pending.order_by("pk").values_list("pk", "member_id")[:DELIVERY_BATCH])
         if not chunk:
             return
         last = chunk[-1][0]
-        yield chunk
+        contacts = dict(
+            Member.objects.filter(pk__in=[m for _pk, m in chunk])
+            .exclude(**{contact: ""})
+            .values_list("pk", contact)
+        )
+        found = [(pk, contacts[m]) for pk, m in chunk if m in contacts]
+        if marker and found:
+            stamp = timezone.now()
+            ids = [pk for pk, _c in found]
+            NoticeRecipient.objects.filter(pk__in=ids, **{f"{marker}__isnull": True}).update(
+                **{marker: stamp}
+            )
+            mine = set(
+                NoticeRecipient.objects.filter(pk__in=ids, **{marker: stamp}).values_list(
+                    "pk", flat=True
+                )
+            )
+            found = [row for row in found if row[0] in mine]
+        if found:
+            yield found
+
+
+def _release(marker: str | None, chunk: list[tuple[int, str]]) -> None:
+    """A batch that failed to send goes back to the pool for the next run."""
+    if marker:
+        NoticeRecipient.objects.filter(pk__in=[pk for pk, _c in chunk]).update(**{marker: None})
 
 
 def _deliver_email(notice: Notice, rows: QuerySet, reminder: bool) -> int:
     subject, text = _email_text(notice, reminder)
-    pending = rows.exclude(member__email="")
-    if not reminder:
-        pending = pending.filter(emailed_at__isnull=True)
+    marker = None if reminder else "emailed_at"
     total = 0
-    for chunk in _batches(pending, ["member__email"]):
-        ids = [pk for pk, _email in chunk]
-        if not reminder:
-            claimed = list(
-                NoticeRecipient.objects.filter(pk__in=ids, emailed_at__isnull=True).values_list(
-                    "pk", flat=True
-                )
-            )
-            NoticeRecipient.objects.filter(pk__in=claimed).update(emailed_at=timezone.now())
-            chunk = [row for row in chunk if row[0] in set(claimed)]
+    for chunk in _batches(rows, "email", marker):
         messages = [EmailMessage(subject, text, to=[email]) for _pk, email in chunk]
         try:
             with get_connection() as mail:
                 total += mail.send_messages(messages) or 0
         except Exception:
-            if not reminder:
-                NoticeRecipient.objects.filter(pk__in=[pk for pk, _e in chunk]).update(
-                    emailed_at=None
-                )
+            _release(marker, chunk)
             logger.exception("notice %s: e-mail batch failed", notice.pk)
             raise
     return total
@@ -663,24 +680,15 @@ def _deliver_email(notice: Notice, rows: QuerySet, reminder: bool) -> int:
 
 def _deliver_sms(notice: Notice, rows: QuerySet, backend: Any, reminder: bool) -> int:
     text = _sms_text(notice, reminder)
-    pending = rows.exclude(member__phone="")
-    if not reminder:
-        pending = pending.filter(texted_at__isnull=True)
+    marker = None if reminder else "texted_at"
     total = 0
-    for chunk in _batches(pending, ["member__phone"]):
-        if not reminder:
-            NoticeRecipient.objects.filter(pk__in=[pk for pk, _p in chunk]).update(
-                texted_at=timezone.now()
-            )
+    for chunk in _batches(rows, "phone", marker):
         try:
             total += backend.send_messages(
                 [delivery.SmsMessage(phone=phone, text=text) for _pk, phone in chunk]
             )
         except Exception:
-            if not reminder:
-                NoticeRecipient.objects.filter(pk__in=[pk for pk, _p in chunk]).update(
-                    texted_at=None
-                )
+            _release(marker, chunk)
             logger.exception("notice %s: SMS batch failed", notice.pk)
             raise
     return total

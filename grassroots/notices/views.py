@@ -35,7 +35,7 @@ class ReplyForm(forms.Form):
 
     def __init__(self, *args, choices: list[str], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["choice"].choices = [(c, c) for c in choices]
+        self.fields["choice"].choices = [(c, c) for c in choices]  # type: ignore[attr-defined]
 
 
 @member_required
@@ -106,7 +106,7 @@ def notice_detail(request: HttpRequest, notice_id: int) -> HttpResponse:
 
 
 @member_required
-def attachment_download(request: HttpRequest, attachment_id: int) -> FileResponse:
+def attachment_download(request: HttpRequest, attachment_id: int) -> HttpResponse:
     attachment = selectors.attachment_for_member_or_404(
         request.member,  # type: ignore[attr-defined]
         attachment_id,
@@ -118,7 +118,7 @@ def attachment_download(request: HttpRequest, attachment_id: int) -> FileRespons
     kind = mimetypes.guess_type(attachment.name)[0] or "application/octet-stream"
     response = FileResponse(handle, as_attachment=True, filename=attachment.name, content_type=kind)
     response["Cache-Control"] = "private, no-store"
-    return response
+    return response  # type: ignore[return-value]
 
 
 @member_required
@@ -128,7 +128,7 @@ def groups(request: HttpRequest) -> HttpResponse:
 
 
 @member_required
-def group_qr(request: HttpRequest, group_id: int) -> FileResponse:
+def group_qr(request: HttpRequest, group_id: int) -> HttpResponse:
     """A group's QR image, for members of the group's unit or of a unit below it only."""
     group = (
         selectors.groups_for_member(request.member)  # type: ignore[attr-defined]
@@ -141,7 +141,7 @@ def group_qr(request: HttpRequest, group_id: int) -> FileResponse:
         handle = group.qr_image.open("rb")
     except (FileNotFoundError, ValueError) as exc:
         raise Http404 from exc
-    kind = mimetypes.guess_type(group.qr_image.name)[0] or "image/png"
+    kind = mimetypes.guess_type(group.qr_image.name or "")[0] or "image/png"
     response = FileResponse(handle, content_type=kind)
     response["Cache-Control"] = "private, max-age=300"
-    return response
+    return response  # type: ignore[return-value]

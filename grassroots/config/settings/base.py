@@ -14,7 +14,7 @@ VAR_DIR = Path(os.environ.get("GRASSROOTS_VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 # Missing keys are generated once into var/ on development machines; production refuses to start.
-GENERATE_MISSING_KEYS = True
+GENERATE_MISSING_KEYS = os.environ.get("GRASSROOTS_GENERATE_KEYS", "1") == "1"
 SECRET_KEY = load_or_create_key(
     "GRASSROOTS_SECRET_KEY", VAR_DIR / "secret_key", GENERATE_MISSING_KEYS
 )
@@ -167,6 +167,19 @@ GRASSROOTS_MEMBER_NUMBER_FORMAT = os.environ.get(
     "GRASSROOTS_MEMBER_NUMBER_FORMAT", "{year}{seq:05d}"
 )
 GRASSROOTS_WORKER_HEARTBEAT_SECONDS = 30
+
+# Notices: e-mail through EMAIL_BACKEND (EMAIL_HOST/PORT/USER/PASSWORD, EMAIL_USE_TLS) when on;
+# SMS through a backend class (dotted path; empty = off; default writes to the log, phone masked).
+GRASSROOTS_NOTICE_EMAIL = os.environ.get("GRASSROOTS_NOTICE_EMAIL", "") in ("1", "true", "yes")
+GRASSROOTS_NOTICE_SMS_BACKEND = os.environ.get(
+    "GRASSROOTS_NOTICE_SMS_BACKEND", "grassroots.notices.delivery.LoggingSmsBackend"
+)
+EMAIL_HOST = os.environ.get("GRASSROOTS_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("GRASSROOTS_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("GRASSROOTS_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("GRASSROOTS_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("GRASSROOTS_EMAIL_TLS", "") in ("1", "true", "yes")
+DEFAULT_FROM_EMAIL = os.environ.get("GRASSROOTS_EMAIL_FROM", "grassroots@localhost")
 
 LOGGING = {
     "version": 1,
