@@ -6,6 +6,9 @@ from django.core.exceptions import ImproperlyConfigured
 
 from grassroots.config.keys import load_or_create_key
 
+# Read by base.py: a production process never generates keys into var/, it refuses to start.
+os.environ["GRASSROOTS_GENERATE_KEYS"] = "0"
+
 from .base import *  # noqa: F403
 from .base import VAR_DIR
 
@@ -22,3 +25,6 @@ SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Browsers on the intranet reach the site over HTTPS only; plain-http subresources are upgraded.
+CONTENT_SECURITY_POLICY["DIRECTIVES"]["upgrade-insecure-requests"] = True  # noqa: F405
+GRASSROOTS_CSP_CONSOLE_DIRECTIVES["upgrade-insecure-requests"] = True  # noqa: F405

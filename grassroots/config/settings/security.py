@@ -56,6 +56,9 @@ AXES_VERBOSE = False
 
 # --- sessions -------------------------------------------------------------------------------
 
+# Unfold's sign-in form posts no "next" when opened directly; land on the console, not a 404.
+LOGIN_REDIRECT_URL = "/admin/"
+
 # Signed out after this many idle minutes (console, portal and API session use).
 GRASSROOTS_SESSION_IDLE_MINUTES = int(os.environ.get("GRASSROOTS_SESSION_IDLE_MINUTES", "30"))
 SESSION_COOKIE_AGE = 12 * 3600  # an absolute cap: a working day
@@ -88,8 +91,10 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     }
 }
-# The console (Unfold) runs Alpine.js, which evaluates its attribute expressions, and sets
-# inline styles; these relaxations apply under /admin/ only (grassroots.core.security).
+# The console (Unfold) runs Alpine.js, which evaluates its attribute expressions ('unsafe-eval'),
+# and sets inline styles. 'unsafe-inline' scripts are allowed only because of the console's
+# inline <script> blocks, listed in core/tests/test_csp.py::INLINE_SCRIPTS; when that list is
+# empty, drop it. These relaxations apply under /admin/ only (grassroots.core.security).
 GRASSROOTS_CSP_CONSOLE_PREFIX = "/admin/"
 GRASSROOTS_CSP_CONSOLE_DIRECTIVES = {
     **CONTENT_SECURITY_POLICY["DIRECTIVES"],

@@ -1,0 +1,43 @@
+"""In a real browser the console works under its policy and no page reports a CSP violation."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
+
+
+def violations(page) -> list[str]:
+    return [m for m in page.console_seen if "Content Security Policy" in m or "CSP" in m]
+
+
+@pytest.fixture
+def watched(desktop_page):
+    desktop_page.console_seen = []
+    desktop_page.on("console", lambda msg: desktop_page.console_seen.append(msg.text))
+    desktop_page.on("pageerror", lambda exc: desktop_page.console_seen.append(str(exc)))
+    return desktop_page
+
+
+def test_console_sign_in_and_member_list_without_csp_violations(watched, province):
+    page = watched
+    page.goto("/admin/login/")
+    page.fill("input[name=username]", "city_a")
+    page.fill("input[name=password]", province.password("city_a"))
+    page.click("button[type=submit]")
+    page.wait_for_url("**/admin/")
+    page.goto("/admin/members/member/")
+    page.wait_for_load_state("networkidle")
+    assert page.locator("#changelist-form, #result_list, table").first.is_visible()
+    # Alpine.js runs (Unfold's user menu opens on click), which needs the console's relaxation.
+    page.goto("/admin/accounts/user/me/security/")
+    page.wait_for_load_state("networkidle")
+    assert page.locator("#api-tokens").is_visible()
+    assert violations(page) == [], page.console_seen
+
+
+@pytest.mark.parametrize("path", ["/m/login/", "/api/v1/docs"])
+def test_strict_pages_report_no_violation(watched, path):
+    watched.goto(path)
+    watched.wait_for_load_state("networkidle")
+    assert violations(watched) == [], watched.console_seen
