@@ -10,21 +10,22 @@ from typing import Any
 from django.db.models import Case, CharField, Count, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from grassroots.figures.models import Figure, Nomination, Round
 from grassroots.members.models import MemberStatus, Officer, PoliticalArrangement
 
 # Age bands of the make-up table: (key, label, youngest, oldest) in whole years.
-AGE_BANDS: tuple[tuple[str, str, int | None, int | None], ...] = (
-    ("u40", "40岁以下", None, 39),
-    ("40", "40–49岁", 40, 49),
-    ("50", "50–59岁", 50, 59),
-    ("60", "60岁及以上", 60, None),
+AGE_BANDS: tuple[tuple[str, Any, int | None, int | None], ...] = (
+    ("u40", gettext_lazy("40岁以下"), None, 39),
+    ("40", gettext_lazy("40–49岁"), 40, 49),
+    ("50", gettext_lazy("50–59岁"), 50, 59),
+    ("60", gettext_lazy("60岁及以上"), 60, None),
 )
 
 
 def age_band_labels() -> dict[str, str]:
-    labels = {key: _(label) for key, label, _lo, _hi in AGE_BANDS}
+    labels = {key: str(label) for key, label, _lo, _hi in AGE_BANDS}
     labels["unknown"] = _("出生日期不详")
     return labels
 
