@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,6 +18,11 @@ from grassroots.core.scope import unit_in_scope, user_scope_path
 from grassroots.members.identity import check_identity, id_hashes, normalize_phone
 from grassroots.members.models import Member, MemberStatus, NameKey, StatusChange, Transfer
 from grassroots.organizations.models import Unit
+
+# Sent inside the writing transaction after members, transfers or status rows were written
+# without Model.save() (bulk inserts, COPY loads), with ``member_ids`` (None: any member), so
+# that tables derived from them (planning's membership spells) follow.
+members_written = Signal()
 
 EDITABLE_FIELDS = {
     "name",
@@ -99,7 +105,10 @@ def _derive(member: Member) -> None:
 
 
 def name_keys_for(member: Member) -> list[NameKey]:
-    return [NameKey(member=member, key=k[:64]) for k in pinyin.search_keys(member.name)]
+    return [
+        NameKey(member=member, key=k[:64], unit_id=member.unit_id, sort_key=member.pinyin_full)
+        for k in pinyin.search_keys(member.name)
+    ]
 
 
 def _refresh_name_keys(member: Member) -> None:
@@ -230,6 +239,7 @@ def transfer_accept(
     member = transfer.member
     member.unit = transfer.to_unit
     member.save(update_fields=["unit", "updated_at"])
+    NameKey.objects.filter(member=member).update(unit=member.unit)
     transfer.state, transfer.decided_by = Transfer.State.ACCEPTED, _actor_name(actor)
     transfer.decided_at, transfer.effective_date = timezone.now(), date or timezone.localdate()
     transfer.save()
@@ -384,6 +394,7 @@ def member_bulk_create(
         )
     NameKey.objects.bulk_create(keys, batch_size=batch_size * 4)
     StatusChange.objects.bulk_create(history, batch_size=batch_size)
+    members_written.send(sender=Member, member_ids=[m.pk for m in members])
     audit.record_bulk(
         operation,
         "create",

@@ -8,3 +8,8 @@ class PlanningConfig(AppConfig):
     name = "grassroots.planning"
     label = "planning"
     verbose_name = _("规划统计")
+
+    def ready(self) -> None:
+        from grassroots.planning import spells
+
+        spells.connect()  # the membership spells follow every member, transfer, status write

@@ -36,6 +36,7 @@ YEARS_BANDS: list[tuple[int | None, int | None]] = [
     (30, None),
 ]
 SENIOR_GRADES = (Title.Grade.FULL_SENIOR, Title.Grade.DEPUTY_SENIOR)
+ARRANGED = Q(arranged=True)  # spells of members with any political arrangement
 
 
 @dataclass(frozen=True)
@@ -44,9 +45,10 @@ class Bucket:
     label: str
     q: Q
     via: QuerySet[Any] | None = None  # members having a row in this queryset
+    hint: Q | None = None  # a condition on the spells of every such member
 
     def column(self, day: datetime.date) -> Column:
-        return Column(self.key, day, self.q, self.via)
+        return Column(self.key, day, self.q, self.via, self.hint)
 
 
 @dataclass(frozen=True)
@@ -123,7 +125,7 @@ def arrangements_held(day: datetime.date, kind_id: int | None = None) -> QuerySe
 
 def dimensions(day: datetime.date, ref: Reference | None = None) -> list[Dimension]:
     ref = ref or Reference.load()
-    minority = Q(ethnicity__isnull=False)
+    minority = Q(ethnicity_id__isnull=False)
     if ref.han_id is not None:
         minority &= ~Q(ethnicity_id=ref.han_id)
     grade_labels = dict(Title.Grade.choices)
@@ -142,7 +144,7 @@ def dimensions(day: datetime.date, ref: Reference | None = None) -> list[Dimensi
             (
                 Bucket("eth_han", _("汉族"), Q(ethnicity_id=ref.han_id)),
                 Bucket("eth_minority", _("少数民族"), minority),
-                Bucket("eth_none", _("未填"), Q(ethnicity__isnull=True)),
+                Bucket("eth_none", _("未填"), Q(ethnicity_id__isnull=True)),
             ),
         ),
         Dimension(
@@ -166,7 +168,7 @@ def dimensions(day: datetime.date, ref: Reference | None = None) -> list[Dimensi
                     Bucket(f"edu_{pk}", name, Q(education_id=pk))
                     for pk, name, _ok in ref.educations
                 ),
-                Bucket("edu_none", _("未填"), Q(education__isnull=True)),
+                Bucket("edu_none", _("未填"), Q(education_id__isnull=True)),
             ),
         ),
         Dimension(
@@ -181,7 +183,7 @@ def dimensions(day: datetime.date, ref: Reference | None = None) -> list[Dimensi
                     )
                     for grade in Title.Grade.values
                 ),
-                Bucket("title_missing", _("未填"), Q(title__isnull=True)),
+                Bucket("title_missing", _("未填"), Q(title_id__isnull=True)),
             ),
         ),
         Dimension(
@@ -191,7 +193,7 @@ def dimensions(day: datetime.date, ref: Reference | None = None) -> list[Dimensi
                 *tuple(
                     Bucket(f"sector_{pk}", name, Q(sector_id=pk)) for pk, name, _m in ref.sectors
                 ),
-                Bucket("sector_none", _("未填"), Q(sector__isnull=True)),
+                Bucket("sector_none", _("未填"), Q(sector_id__isnull=True)),
             ),
         ),
         Dimension(
@@ -199,10 +201,10 @@ def dimensions(day: datetime.date, ref: Reference | None = None) -> list[Dimensi
             _("政治安排"),
             (
                 *tuple(
-                    Bucket(f"arr_{pk}", name, Q(), arrangements_held(day, pk))
+                    Bucket(f"arr_{pk}", name, Q(), arrangements_held(day, pk), ARRANGED)
                     for pk, name in ref.kinds
                 ),
-                Bucket("arr_any", _("有政治安排（人）"), Q(), arrangements_held(day)),
+                Bucket("arr_any", _("有政治安排（人）"), Q(), arrangements_held(day), ARRANGED),
             ),
         ),
         Dimension(

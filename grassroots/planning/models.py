@@ -225,3 +225,65 @@ class RoundConfirmation(AuditedModel, ScopedModel):
         if self.state == self.State.CONFIRMED:
             return bool(self.confirmed_at and self.confirmed_at.date() > self.round.deadline)
         return timezone.localdate() > self.round.deadline
+
+
+class Spell(models.Model):
+    """One member's contiguous time on the roll in one unit (a derived table).
+
+    Rebuilt from the member, transfer and status history by ``planning.spells`` whenever
+    one of them is written; every as-of count is a range query on it
+    (docs/decisions/0006-composition-as-of.md). On the roll on day D (the end of that day)
+    means ``start <= D < end`` (an open spell has no end). The attributes the compositions
+    count are copied from the member so that counting never reads the wide member table.
+    """
+
+    class Start(models.IntegerChoices):
+        ADMITTED = 1, _("新发展")
+        ARRIVED = 2, _("外省转入")
+        MOVED_IN = 3, _("省内转入")
+        RETURNED = 4, _("恢复会籍")
+
+    class End(models.IntegerChoices):
+        MOVED_OUT = 1, _("省内转出")
+        TRANSFERRED_OUT = 2, _("转出外省")
+        DECEASED = 3, _("去世")
+        RESIGNED = 4, _("退会")
+        EXPELLED = 5, _("开除")
+
+    # No database constraints: the rows follow the member's own writes (and a bulk reset
+    # drops members without signals; the demo rebuilds the whole table after it).
+    member = models.ForeignKey(
+        "members.Member", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    unit = models.ForeignKey(
+        "organizations.Unit", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    start = models.DateField()
+    end = models.DateField(null=True)
+    start_kind = models.PositiveSmallIntegerField(choices=Start.choices)
+    end_kind = models.PositiveSmallIntegerField(choices=End.choices, null=True)
+    # Copies of the member's attributes (the archive keeps no history of them).
+    sex = models.CharField(max_length=1, blank=True)
+    ethnicity_id = models.IntegerField(null=True)
+    birth_date = models.DateField(null=True)
+    education_id = models.IntegerField(null=True)
+    title_id = models.IntegerField(null=True)
+    sector_id = models.IntegerField(null=True)
+    is_talent = models.BooleanField(default=False)
+    join_date = models.DateField(null=True)
+    # Whether the member holds or held any political arrangement: narrows the rows read to
+    # count arrangements (a few percent of the members).
+    arranged = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("在册时段")
+        verbose_name_plural = _("在册时段")
+        indexes = [
+            models.Index(fields=["unit", "start"], name="spell_unit_start"),
+            models.Index(fields=["start"], name="spell_start"),
+            models.Index(fields=["end"], name="spell_end"),
+            models.Index(fields=["unit"], condition=Q(arranged=True), name="spell_arranged"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id}@{self.unit_id} {self.start}–{self.end or ''}"

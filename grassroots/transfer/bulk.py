@@ -28,7 +28,7 @@ from grassroots.core.audit import AuditEvent
 from grassroots.core.sensitive import encrypt, keyed_hash, mask_id_number
 from grassroots.members.identity import id_hashes
 from grassroots.members.models import Member, NameKey, StatusChange
-from grassroots.members.services import member_bulk_create
+from grassroots.members.services import member_bulk_create, members_written
 from grassroots.organizations.models import Unit
 
 COPY_THRESHOLD = 2000
@@ -230,12 +230,16 @@ def _copy_members(
         if progress:
             progress(int(total * 0.7), total)
         reason = _("建档")
-        keys = ((row["id"], key) for row in rows for key in pinyin_of(row["name"])[2])
+        keys = (
+            (row["id"], key, row["unit"].pk, row["pinyin_full"])
+            for row in rows
+            for key in pinyin_of(row["name"])[2]
+        )
         history = (
             (row["id"], "", row["status"], row["join_date"] or today, reason, recorded_by, now)
             for row in rows
         )
-        _copy(cursor, NameKey._meta.db_table, ["member_id", "key"], keys)
+        _copy(cursor, NameKey._meta.db_table, ["member_id", "key", "unit_id", "sort_key"], keys)
         _copy(
             cursor,
             StatusChange._meta.db_table,
@@ -305,6 +309,7 @@ def _copy_members(
             ],
             events(),
         )
+    members_written.send(sender=Member, member_ids=ids)
     audit.record(
         AuditEvent.Action.BULK,
         object_type=SUMMARY_TYPE,

@@ -54,6 +54,7 @@ from grassroots.members.models import (
     Title,
     Transfer,
 )
+from grassroots.members.services import members_written
 from grassroots.organizations.models import Unit, UnitKind, path_segment
 
 ACTIVE = MemberStatus.ACTIVE.value
@@ -454,9 +455,10 @@ class Generator:
                 "created_at": now,
                 "updated_at": now,
             }
-            keys.extend((pk, k) for k in name_keys)
             history.append((pk, "", ACTIVE, join, "建档", self.actor, now))
             self._history(row, holder, age, history, transfers, index >= self.seeded)
+            # After the history: a transfer there changes the member's current unit.
+            keys.extend((pk, k, row["unit_id"], full) for k in name_keys)
             if r.random() < (0.09 if title in refs["senior_titles"] else 0.02):
                 arrangements.append(self._arrangement(row, holder))
             active = row["status"] == MemberStatus.ACTIVE
@@ -600,7 +602,7 @@ class Generator:
     def _write(self, batch: dict[str, list]) -> None:
         w = self.writer
         w.insert(Member, [f.attname for f in w.columns(Member)], batch["members"])
-        w.insert(NameKey, ["member_id", "key"], batch["keys"])
+        w.insert(NameKey, ["member_id", "key", "unit_id", "sort_key"], batch["keys"])
         w.insert(
             StatusChange,
             ["member_id", "from_status", "to_status", "date", "reason", "recorded_by",
@@ -756,7 +758,6 @@ class Generator:
             if role in logins
         ]
 
-
     def portal_activity(self, unit: Unit) -> None:
         """An activity next week in the demo member's branch, open for sign-up and check-in."""
         from grassroots.branches.models import ActivityKind
@@ -874,6 +875,7 @@ def demo_generate(
                     log(f"members: {done}/{members}")
         chairs = gen.officers()
         gen.writer.analyze([Unit, *bulk_tables, Officer])
+        members_written.send(sender=Member, member_ids=None)  # derived tables rebuild
         result.logins = gen.accounts(chairs)
         result.members, result.units, result.users = members, len(gen.units), gen.users
         audit.record(
