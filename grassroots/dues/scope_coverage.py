@@ -7,6 +7,7 @@ from typing import Any
 T = "grassroots.dues.tests.test_scope_urls::"
 API = "/api/v1/dues"
 ADMIN = "admin/dues/duesrecord"
+PORTAL = "grassroots.dues.tests.test_portal::"
 
 COVERED = {
     f"{ADMIN}/generate/": T + "test_console_generate_is_scoped",
@@ -14,6 +15,8 @@ COVERED = {
     f"{ADMIN}/import/": T + "test_console_import_is_scoped",
     f"{ADMIN}/arrears/": T + "test_console_arrears_page_and_export_are_scoped",
     f"{ADMIN}/units/": T + "test_console_unit_figures_page_and_export_are_scoped",
+    "/m/dues/": PORTAL + "test_my_dues_lists_my_years_and_receipts_only",
+    "/m/dues/receipts/<int:payment_id>/": PORTAL + "test_receipts_download_for_my_own_only",
     f"GET {API}/years": T + "test_api_rules_and_years_are_scoped",
     f"GET {API}/rules": T + "test_api_rules_and_years_are_scoped",
     f"GET {API}/units/{{unit_id}}/summary": T + "test_api_unit_summary_is_scoped",
