@@ -199,6 +199,8 @@ def election_request(
         raise PermissionDenied(_("所选组织不在您的管理范围内"))
     election = Election(unit=unit)
     _require(actor, election, "request")
+    # Two requests for the same unit at once: the second waits here and then sees the first.
+    Unit.objects.select_for_update().filter(pk=unit.pk).first()
     errors: dict[str, Any] = {}
     if Election.objects.filter(unit=unit, status__in=procedure.OPEN_STATUSES).exists():
         errors["unit"] = _("%(unit)s已有正在办理的换届选举") % {"unit": unit.name}

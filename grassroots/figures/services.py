@@ -7,7 +7,7 @@ import datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -88,13 +88,17 @@ def figure_add(
     _require_writer(actor)
     _require_member_in_scope(member, actor)
     figure_validate(member=member, category=category)
-    return Figure.objects.create(
-        member=member,
-        category=category,
-        since=since or timezone.localdate(),
-        domain=domain.strip(),
-        note=note.strip(),
-    )
+    try:
+        with transaction.atomic():  # a concurrent entry of the same person loses cleanly
+            return Figure.objects.create(
+                member=member,
+                category=category,
+                since=since or timezone.localdate(),
+                domain=domain.strip(),
+                note=note.strip(),
+            )
+    except IntegrityError as exc:
+        raise ValidationError({"category": _("%(name)s已在库中") % {"name": member.name}}) from exc
 
 
 def assessment_validate(
@@ -266,7 +270,11 @@ def nomination_propose(*, round: Round, member: Member, actor: Any, reason: str 
         reason=reason.strip(),
     )
     _trail(nomination, "propose", actor, reason.strip())
-    nomination.save()
+    try:
+        with transaction.atomic():  # a concurrent proposal of the same person loses cleanly
+            nomination.save()
+    except IntegrityError as exc:
+        raise ValidationError({"member": _("%(name)s已被推荐") % {"name": member.name}}) from exc
     _notify(
         nomination,
         _("%(round)s：%(unit)s推荐了%(name)s，待审核")
