@@ -100,12 +100,12 @@ def token_revoke(*, token: ApiToken) -> None:
 
 @transaction.atomic
 def user_password_change(*, user: User, new_password: str) -> User:
-    """A person sets their own password (already checked by the caller's form against policy)."""
+    """A person sets their own password (already checked by the caller's form against policy);
+    the accounts signal audits the change."""
     validate_password(new_password, user)
     user.set_password(new_password)
     user.must_change_password = False
-    user.save(update_fields=["password", "must_change_password"])
-    audit.record(audit.AuditEvent.Action.UPDATE, instance=user, operation="password_change")
+    user.save(update_fields=["password", "password_changed_at", "must_change_password"])
     return user
 
 
@@ -200,15 +200,17 @@ def temporary_password() -> str:
 
 @transaction.atomic
 def user_password_reset(*, user: User, actor: User) -> str:
-    """Staff reset a password: a temporary one, shown once, to be changed at the next sign-in."""
+    """Staff reset a password: a temporary one, shown once, to be changed at the next sign-in
+    (the accounts signal audits it as set by someone else)."""
     if actor.pk == user.pk:
         raise ValidationError(_("不能用此功能重置自己的密码，请使用修改密码"))
     raw = temporary_password()
     user.set_password(raw)
     user.must_change_password = True
     user.is_active = True
-    user.save(update_fields=["password", "must_change_password", "is_active"])
-    audit.record(audit.AuditEvent.Action.UPDATE, instance=user, operation="password_reset")
+    user.save(
+        update_fields=["password", "password_changed_at", "must_change_password", "is_active"]
+    )
     return raw
 
 

@@ -58,7 +58,7 @@ class LoginForm(forms.Form):
         super().__init__(*args, **kwargs)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         login, password = data.get("login"), data.get("password")
         if not login or not password:
             return data

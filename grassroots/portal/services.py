@@ -23,14 +23,20 @@ CORE_FIELDS = ("employer", "post", "education", "degree", "title", "sector")
 R = ProfileChangeRequest.Status
 
 
+def _field(name: str) -> models.Field:
+    field = Member._meta.get_field(name)
+    assert isinstance(field, models.Field)
+    return field
+
+
 def _shown_value(member: Member, field: str, value: Any) -> str:
-    model_field = Member._meta.get_field(field)
+    model_field = _field(field)
     if value in (None, ""):
         return "—"
     if isinstance(value, models.Model):
         return str(value)
     if getattr(model_field, "choices", None):
-        return str(dict(model_field.choices).get(value, value))  # type: ignore[arg-type]
+        return str(dict(model_field.choices).get(value, value))  # type: ignore[arg-type,union-attr]
     return str(value)
 
 
@@ -71,7 +77,7 @@ def profile_change_request(
         if new_stored == old_stored:
             continue
         changes[field] = new_stored if new_stored != "" else None
-        label = str(Member._meta.get_field(field).verbose_name)
+        label = str(_field(field).verbose_name)
         shown[field] = [label, _shown_value(member, field, old), _shown_value(member, field, new)]
     if not changes:
         raise ValidationError(_("没有需要变更的内容"))
@@ -85,7 +91,7 @@ def _resolved(changes: dict[str, Any]) -> dict[str, Any]:
     """Stored values back to what the member service takes (reference rows for foreign keys)."""
     data: dict[str, Any] = {}
     for field, value in changes.items():
-        model_field = Member._meta.get_field(field)
+        model_field = _field(field)
         if model_field.is_relation:
             related = model_field.related_model
             data[field] = related.objects.filter(pk=value).first() if value else None  # type: ignore[union-attr]

@@ -7,6 +7,7 @@ import re
 import pytest
 from django.test import Client
 
+from grassroots.accounts.signals import EVENT_PASSWORD_CHANGE
 from grassroots.core.models import AuditEvent
 from grassroots.members.models import Member
 from grassroots.members.tests.factories import create_member
@@ -39,7 +40,10 @@ def test_issue_an_account_sign_in_with_phone_then_reset(client, province):
     _same, second = _issued(client.post(url).content.decode())
     assert second != first
     assert Member.objects.get(pk=member.pk).user_id == member.user_id  # same account
-    assert AuditEvent.objects.filter(operation="password_reset", object_id=str(member.user_id))
+    resets = AuditEvent.objects.filter(
+        object_type="accounts.user", object_id=str(member.user_id), extra__by_self=False
+    )
+    assert resets.filter(extra__event=EVENT_PASSWORD_CHANGE).exists()
     again = Client()
     assert again.post("/m/login/", {"login": username, "password": first}).status_code == 200
 

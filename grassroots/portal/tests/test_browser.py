@@ -1,4 +1,5 @@
-"""A member's journey on a phone (WeChat's browser): sign in, sign up, check in, submit."""
+"""A member's journey on a phone (WeChat's browser): sign in, read a notice, sign up for an
+activity, check in by its QR link, submit an information piece."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from grassroots.branches.models import ActivitySignup, Attendance
 from grassroots.branches.tests.factories import make_activity
 from grassroots.conftest import ARTIFACTS
 from grassroots.core.testing import build_small_province
+from grassroots.notices.models import NoticeRecipient
+from grassroots.notices.tests.factories import make_notice
 from grassroots.platforms.models import InformationPiece
 from grassroots.portal.tests.factories import PASSWORD, member_with_account
 
@@ -25,7 +28,7 @@ def _shot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"portal-journey-{name}.png"), full_page=True)
 
 
-def test_member_signs_in_signs_up_checks_in_and_submits(phone_page, live_server):
+def test_member_signs_in_reads_signs_up_checks_in_and_submits(phone_page, live_server):
     province = build_small_province()
     member, _user = member_with_account(
         province.branch_a1, "phone-member", phone="13912345678", must_change_password=True
@@ -35,6 +38,7 @@ def test_member_signs_in_signs_up_checks_in_and_submits(phone_page, live_server)
     activity.starts_at = timezone.now() + datetime.timedelta(minutes=30)
     activity.save()
     opening = signups.opening_set(activity=activity, actor=province.users["city_a"])
+    notice = make_notice(province.branch_a1, actor=province.users["city_a"], title="学习会通知")
     page = phone_page
 
     page.goto("/m/")
@@ -51,17 +55,23 @@ def test_member_signs_in_signs_up_checks_in_and_submits(phone_page, live_server)
     assert page.locator("#member-tiles").is_visible()
     _shot(page, "1-home")
 
+    page.click(".tabbar a:has-text('通知')")
+    page.click(f"#notice-list a:has-text('{notice.title}')")
+    assert page.locator("#notice h3").inner_text() == notice.title
+    assert NoticeRecipient.objects.get(notice=notice, member=member).read_at is not None
+    _shot(page, "2-notice")
+
     page.click(".tabbar a:has-text('活动报名')")
     page.click(f"#open-activities a:has-text('{activity.topic}')")
     page.click("#signup-button")
     assert page.locator(".msg.success").inner_text() == "报名成功。"
-    _shot(page, "2-signed-up")
+    _shot(page, "3-signed-up")
     assert ActivitySignup.objects.get(activity=activity, member=member).status == "signed_up"
 
     # Scanning the QR code opens its link in the same browser.
     page.goto(f"/m/check-in/{opening.checkin_token}/")
     assert "签到成功" in page.locator("#check-in-result").inner_text()
-    _shot(page, "3-checked-in")
+    _shot(page, "4-checked-in")
     page.reload()
     assert "无需重复签到" in page.locator("#check-in-result").inner_text()
     assert Attendance.objects.filter(activity=activity, member=member).count() == 1

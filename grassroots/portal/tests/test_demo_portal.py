@@ -35,9 +35,10 @@ def test_demo_prints_portal_logins_that_work(client):
     )
     assert members.count() == min(PORTAL_MEMBERS, eligible)
 
-    assert client.post("/m/login/", {"login": "demo-member", "password": DEMO_PASSWORD})[
-        "Location"
-    ] == "/m/"
+    assert (
+        client.post("/m/login/", {"login": "demo-member", "password": DEMO_PASSWORD})["Location"]
+        == "/m/"
+    )
     assert "主题学习会（演示）" in client.get("/m/activities/").content.decode()
 
     officer = Client()

@@ -292,6 +292,7 @@ def submit(request: HttpRequest, kind: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         authors = [Credit(member=member)]
+        record: Proposal | InformationPiece
         try:
             if kind == "proposal":
                 record = proposal_create(
@@ -317,6 +318,7 @@ def submit(request: HttpRequest, kind: str) -> HttpResponse:
 @member_required
 def submission_detail(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     member = request.member  # type: ignore[attr-defined]
+    record: Proposal | InformationPiece | None
     if kind == "proposal":
         record = (
             Proposal.objects.filter(authors__member=member, pk=pk)

@@ -93,7 +93,7 @@ def activity_new(request: HttpRequest) -> HttpResponse:
                 place=data["place"],
                 minutes=data["minutes"],
                 hours=data["hours"],
-                organizer=request.user.full_name or request.user.get_username(),
+                organizer=getattr(request.user, "full_name", "") or request.user.get_username(),
                 actor=actor,
             )
             if data["open_signup"]:
