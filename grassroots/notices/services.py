@@ -45,6 +45,7 @@ DELIVERY_BATCH = 500
 # A second reminder within this window is a no-op: clicking "remind" twice sends once.
 REMIND_INTERVAL = datetime.timedelta(hours=12)
 TAG_LINE_LIMIT = 5000
+ANALYZE_AFTER = 10_000
 
 
 def _require_in_scope(unit: Unit, actor: Any, field: str) -> None:
@@ -423,7 +424,13 @@ def _insert_recipients(notice: Notice) -> int:
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [notice.pk, *params])
-    return NoticeRecipient.objects.filter(notice=notice).count()
+        count = NoticeRecipient.objects.filter(notice=notice).count()
+        if connection.vendor == "postgresql" and count >= ANALYZE_AFTER:
+            # Fresh statistics now rather than at autovacuum's next pass: with the old ones
+            # the planner scans the whole table for the read-rate page (3.8 s instead of 60 ms
+            # measured at 100,000 recipients).
+            cursor.execute(f"ANALYZE {table}")
+    return count
 
 
 @transaction.atomic

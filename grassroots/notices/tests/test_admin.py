@@ -234,3 +234,44 @@ def test_vcard_folds_long_lines_on_character_boundaries():
     unfolded = card.replace("\r\n ", "")
     assert "ORG:" + "很长的组织名称" * 6 in unfolded
     assert vcard("a;b", "1", "x,y").count("a\\;b") == 2
+
+
+def test_published_notice_is_read_only_and_draft_edits_go_through_the_service(city_a, province):
+    create_member(province.branch_a1)
+    draft = make_notice(province.branch_a1, actor=province.users["city_a"], publish=False)
+    url = reverse("admin:notices_notice_change", args=[draft.pk])
+    assert city_a.get(url).status_code == 200
+    edited = city_a.post(
+        url,
+        {
+            "title": "改过的标题",
+            "body": "新正文",
+            "target_units": [province.branch_a1.pk],
+            "attachments-TOTAL_FORMS": "0",
+            "attachments-INITIAL_FORMS": "0",
+        },
+    )
+    assert edited.status_code == 302
+    draft.refresh_from_db()
+    assert (draft.title, draft.body) == ("改过的标题", "新正文")
+    services.notice_publish(notice=draft, actor=province.users["city_a"])
+    page = city_a.get(url)
+    assert page.status_code == 200 and "改过的标题" in page.content.decode()
+    city_a.post(
+        url,
+        {"title": "发布后改", "attachments-TOTAL_FORMS": "0", "attachments-INITIAL_FORMS": "0"},
+    )
+    draft.refresh_from_db()
+    assert draft.title == "改过的标题"
+    assert city_a.post(reverse("admin:notices_notice_delete", args=[draft.pk]), {"post": "yes"})
+    assert Notice.objects.filter(pk=draft.pk).exists()
+
+
+def test_leader_reads_but_cannot_publish(client, province):
+    create_member(province.branch_a1)
+    notice = make_notice(province.branch_a1, actor=province.users["city_a"], publish=False)
+    client.force_login(province.users["leader"])
+    assert client.get(reverse("admin:notices_notice_change", args=[notice.pk])).status_code == 200
+    client.post(reverse("admin:notices_notice_publish", args=[notice.pk]))
+    notice.refresh_from_db()
+    assert notice.state == Notice.State.DRAFT
