@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext
@@ -13,8 +13,19 @@ DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 
 
+class Pageable(Protocol):
+    """What pagination needs: a queryset, or a ranking that counts and slices like one."""
+
+    def count(self) -> int: ...
+
+    def __getitem__(self, page: slice, /) -> Any: ...
+
+
 def paginate(
-    qs: QuerySet, page: int, page_size: int, serialize: Callable[[Any], Any] | None = None
+    qs: QuerySet | Pageable,
+    page: int,
+    page_size: int,
+    serialize: Callable[[Any], Any] | None = None,
 ) -> dict:
     """One page of ``qs``; a page number or size out of range is a 422 naming the parameter."""
     if page < 1:
@@ -26,9 +37,11 @@ def paginate(
             + f" / page_size must be 1–{MAX_PAGE_SIZE}",
         )
     start = (page - 1) * page_size
-    items = list(qs[start : start + page_size])
+    count = qs.count()
+    # A page past the end is empty (never an offset the database cannot hold).
+    items = list(qs[start : start + page_size]) if start < count else []
     return {
-        "count": qs.count(),
+        "count": count,
         "page": page,
         "items": [serialize(i) for i in items] if serialize else items,
     }

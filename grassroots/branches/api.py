@@ -7,11 +7,14 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 
 from grassroots.api.pagination import DEFAULT_PAGE_SIZE, paginate
+from grassroots.api.params import YEAR
+from grassroots.api.schemas import WriteIn
 from grassroots.branches import selectors, services
 from grassroots.branches.models import Activity, ActivityKind, Attendance
 from grassroots.core.scope import get_visible_or_404
@@ -61,7 +64,7 @@ class ActivityOut(Schema):
         return [h.unit.code for h in obj.hosts.all()]
 
 
-class ActivityIn(Schema):
+class ActivityIn(WriteIn):
     kind: str
     topic: str
     starts_at: datetime.datetime
@@ -91,34 +94,118 @@ class AttendanceOut(Schema):
         return obj.unit.code
 
 
-class AttendanceIn(Schema):
+class AttendanceIn(WriteIn):
     member_id: int
     status: str
     hours: Decimal | None = None
     note: str = ""
 
 
-@router.get("/activities", response=dict)
+class ActivityPage(Schema):
+    count: int
+    page: int
+    items: list[ActivityOut]
+
+
+class AttendancePage(Schema):
+    count: int
+    page: int
+    items: list[AttendanceOut]
+
+
+class FundingOut(Schema):
+    ok: bool
+    budget: str
+    spent: str
+
+
+class VenueOut(Schema):
+    ok: bool
+    address: str | None
+    usage: str | None
+    area: str | None
+
+
+class PlatformsOut(Schema):
+    ok: bool
+    active: list[str]
+
+
+class KindCount(Schema):
+    kind: str
+    count: int
+
+
+class TrainingOut(Schema):
+    ok: bool
+    hours_per_member: str
+    attendance_rate: str | None
+    activities: list[KindCount]
+    behind_cadence: list[str]
+
+
+class VisitsOut(Schema):
+    count: int
+    open_follow_ups: int
+
+
+class FiveIzationsOut(Schema):
+    unit: str
+    year: int
+    funding: FundingOut
+    venue: VenueOut
+    platforms: PlatformsOut
+    training: TrainingOut
+    visits: VisitsOut
+
+
+class BehindOut(Schema):
+    unit: str
+    unit_name: str
+    kind: str
+    every_months: int
+    last_date: datetime.date | None
+    due_since: datetime.date | None
+
+
+class BehindPage(Schema):
+    count: int
+    page: int
+    items: list[BehindOut]
+
+
+@router.get("/activities", response=ActivityPage)
 def activities_list(
     request: HttpRequest,
     kind: str = "",
+    unit: str = "",
+    q: str = "",
     date_from: datetime.date | None = None,
     date_to: datetime.date | None = None,
     page: int = 1,
     page_size: int = DEFAULT_PAGE_SIZE,
 ):
+    """The console's filters: ``kind`` (an activity kind code), ``unit`` (a unit code in scope:
+    activities it led or co-hosted), ``q`` (part of the topic, place or organizer), dates."""
+    user = _user(request)
     qs = (
-        selectors.activities_visible(_user(request))
+        selectors.activities_visible(user)
         .select_related("kind", "lead_unit")
         .prefetch_related("hosts__unit")
     )
     if kind:
         qs = qs.filter(kind__code=kind)
+    if unit:
+        host = get_visible_or_404(Unit.objects.all(), user, code=unit)
+        qs = qs.filter(hosts__unit=host).distinct()
+    q = q.strip()
+    if q:
+        qs = qs.filter(Q(topic__contains=q) | Q(place__contains=q) | Q(organizer__contains=q))
     if date_from:
         qs = qs.filter(date__gte=date_from)
     if date_to:
         qs = qs.filter(date__lte=date_to)
-    return paginate(qs, page, page_size, lambda a: ActivityOut.from_orm(a).dict())
+    return paginate(qs, page, page_size)
 
 
 @router.post("/activities", response={201: ActivityOut})
@@ -156,14 +243,14 @@ def activities_get(request: HttpRequest, activity_id: int):
     return get_visible_or_404(Activity.objects.all(), _user(request), pk=activity_id)
 
 
-@router.get("/activities/{activity_id}/attendance", response=dict)
+@router.get("/activities/{activity_id}/attendance", response=AttendancePage)
 def attendance_list(
     request: HttpRequest, activity_id: int, page: int = 1, page_size: int = DEFAULT_PAGE_SIZE
 ):
     user = _user(request)
     activity = get_visible_or_404(Activity.objects.all(), user, pk=activity_id)
     qs = selectors.attendance_visible(user, activity).order_by("unit__path", "member__name")
-    return paginate(qs, page, page_size, lambda a: AttendanceOut.from_orm(a).dict())
+    return paginate(qs, page, page_size)
 
 
 @router.post("/activities/{activity_id}/attendance", response=AttendanceOut)
@@ -184,8 +271,8 @@ def attendance_record(request: HttpRequest, activity_id: int, body: AttendanceIn
         raise _unprocessable(exc) from exc
 
 
-@router.get("/units/{unit_id}/five-izations", response=dict)
-def five_izations(request: HttpRequest, unit_id: int, year: int | None = None):
+@router.get("/units/{unit_id}/five-izations", response=FiveIzationsOut)
+def five_izations(request: HttpRequest, unit_id: int, year: int | None = YEAR):
     user = _user(request)
     unit = get_visible_or_404(Unit.objects.all(), user, pk=unit_id)
     panel = selectors.five_izations(unit=unit, year=year or datetime.date.today().year, user=user)
@@ -211,7 +298,7 @@ def five_izations(request: HttpRequest, unit_id: int, year: int | None = None):
     }
 
 
-@router.get("/behind-cadence", response=dict)
+@router.get("/behind-cadence", response=BehindPage)
 def behind_cadence(request: HttpRequest):
     flags = selectors.units_behind_cadence(user=_user(request))
     items = [

@@ -7,11 +7,14 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 
 from grassroots.api.pagination import DEFAULT_PAGE_SIZE, paginate
+from grassroots.api.params import YEAR
+from grassroots.api.schemas import WriteIn
 from grassroots.core.scope import get_visible_or_404
 from grassroots.evaluation import selectors, services
 from grassroots.evaluation.models import Evaluation, Indicator, Scheme
@@ -47,21 +50,179 @@ class SchemeOut(Schema):
         return obj.unit.code
 
 
-class ScoreIn(Schema):
+class SchemePage(Schema):
+    count: int
+    page: int
+    items: list[SchemeOut]
+
+
+class EvaluationOut(Schema):
+    """One evaluation result: a unit's (or a member's) total, grade and rank in a scheme."""
+
+    id: int
+    scheme_id: int
+    scheme: str
+    year: int
+    unit: str
+    unit_name: str
+    member_id: int | None
+    total: str
+    grade: str
+    rank: int | None
+    peers: int | None
+    step: str
+
+    @staticmethod
+    def resolve_scheme(obj: Evaluation) -> str:
+        return obj.scheme.name
+
+    @staticmethod
+    def resolve_year(obj: Evaluation) -> int:
+        return obj.scheme.year
+
+    @staticmethod
+    def resolve_unit(obj: Evaluation) -> str:
+        return obj.unit.code
+
+    @staticmethod
+    def resolve_unit_name(obj: Evaluation) -> str:
+        return obj.unit.name
+
+    @staticmethod
+    def resolve_total(obj: Evaluation) -> str:
+        return str(obj.total)
+
+
+class EvaluationPage(Schema):
+    count: int
+    page: int
+    items: list[EvaluationOut]
+
+
+class RankingRow(Schema):
+    evaluation_id: int
+    unit: str
+    unit_name: str
+    member_id: int | None
+    total: str
+    grade: str
+    rank: int | None
+    peer_rank: int | None
+    peer_count: int | None
+    previous_total: str | None
+    step: str
+
+
+class RankingPage(Schema):
+    count: int
+    page: int
+    items: list[RankingRow]
+
+
+class SheetLine(Schema):
+    id: int
+    code: str
+    name: str
+    depth: int
+    method: str
+    weight: str
+    value: str | None
+    target: str | None
+    score: str
+    self_score: str | None
+    reviewed_score: str | None
+
+
+class SheetOut(Schema):
+    id: int
+    scheme_id: int
+    unit: str
+    member_id: int | None
+    total: str
+    grade: str
+    rank: int | None
+    step: str
+    indicators: list[SheetLine]
+
+
+class ArchiveFigure(Schema):
+    label: str
+    value: str
+    unit: str
+
+
+class ArchiveEvaluation(Schema):
+    scheme: str
+    total: str
+    grade: str
+
+
+class ArchiveOut(Schema):
+    member_id: int
+    year: int
+    figures: list[ArchiveFigure]
+    evaluations: list[ArchiveEvaluation]
+
+
+class ScoreIn(WriteIn):
     indicator_id: int
     score: Decimal
     evidence: str = ""
     review: bool = False
 
 
-@router.get("/schemes", response=dict)
+@router.get("/schemes", response=SchemePage)
 def schemes_list(
-    request: HttpRequest, year: int | None = None, page: int = 1, page_size: int = DEFAULT_PAGE_SIZE
+    request: HttpRequest,
+    year: int | None = YEAR,
+    status: str | None = None,
+    subject: str | None = None,
+    q: str = "",
+    page: int = 1,
+    page_size: int = DEFAULT_PAGE_SIZE,
 ):
-    qs = selectors.schemes_visible(_user(request))
+    """The console's filters: ``year``, ``status``, ``subject`` (units or members), ``q`` (name)."""
+    qs = selectors.schemes_visible(_user(request)).select_related("unit")
     if year:
         qs = qs.filter(year=year)
-    return paginate(qs, page, page_size, lambda s: SchemeOut.from_orm(s).dict())
+    if status:
+        qs = qs.filter(status=status)
+    if subject:
+        qs = qs.filter(subject=subject)
+    if q.strip():
+        qs = qs.filter(name__contains=q.strip())
+    return paginate(qs, page, page_size)
+
+
+@router.get("/evaluations", response=EvaluationPage)
+def evaluations_list(
+    request: HttpRequest,
+    scheme_id: int | None = None,
+    year: int | None = YEAR,
+    step: str | None = None,
+    grade: str | None = None,
+    q: str = "",
+    page: int = 1,
+    page_size: int = DEFAULT_PAGE_SIZE,
+):
+    """Evaluation results in scope, with the console's filters: ``year``, ``step``, ``grade``,
+    ``q`` (unit, member or scheme name); ``scheme_id`` keeps one scheme (404 outside scope)."""
+    user = _user(request)
+    qs = selectors.evaluations_visible(user).select_related("scheme", "unit")
+    if scheme_id is not None:
+        qs = qs.filter(scheme=get_visible_or_404(Scheme.objects.all(), user, pk=scheme_id))
+    if year:
+        qs = qs.filter(scheme__year=year)
+    if step:
+        qs = qs.filter(step=step)
+    if grade:
+        qs = qs.filter(grade=grade)
+    q = q.strip()
+    if q:
+        qs = qs.filter(
+            Q(unit__name__contains=q) | Q(member__name__contains=q) | Q(scheme__name__contains=q)
+        )
+    return paginate(qs.order_by("-scheme__year", "scheme_id", "rank", "id"), page, page_size)
 
 
 @router.get("/schemes/{scheme_id}", response=SchemeOut)
@@ -81,7 +242,7 @@ def schemes_recompute(request: HttpRequest, scheme_id: int):
     return Status(202, scheme)
 
 
-@router.get("/schemes/{scheme_id}/ranking", response=dict)
+@router.get("/schemes/{scheme_id}/ranking", response=RankingPage)
 def schemes_ranking(
     request: HttpRequest, scheme_id: int, page: int = 1, page_size: int = DEFAULT_PAGE_SIZE
 ):
@@ -144,7 +305,7 @@ def _sheet(evaluation: Evaluation) -> dict:
     }
 
 
-@router.get("/evaluations/{evaluation_id}", response=dict)
+@router.get("/evaluations/{evaluation_id}", response=SheetOut)
 def evaluations_get(request: HttpRequest, evaluation_id: int):
     evaluation = get_visible_or_404(
         Evaluation.objects.select_related("scheme", "unit"), _user(request), pk=evaluation_id
@@ -152,7 +313,7 @@ def evaluations_get(request: HttpRequest, evaluation_id: int):
     return _sheet(evaluation)
 
 
-@router.post("/evaluations/{evaluation_id}/scores", response=dict)
+@router.post("/evaluations/{evaluation_id}/scores", response=SheetOut)
 def evaluations_score(request: HttpRequest, evaluation_id: int, body: ScoreIn):
     user = _user(request)
     evaluation = get_visible_or_404(
@@ -176,8 +337,8 @@ def evaluations_score(request: HttpRequest, evaluation_id: int, body: ScoreIn):
     return _sheet(evaluation)
 
 
-@router.get("/members/{member_id}/archive", response=dict)
-def member_archive(request: HttpRequest, member_id: int, year: int | None = None):
+@router.get("/members/{member_id}/archive", response=ArchiveOut)
+def member_archive(request: HttpRequest, member_id: int, year: int | None = YEAR):
     user = _user(request)
     member = get_visible_or_404(Member.objects.all(), user, pk=member_id)
     archive = selectors.member_archive(

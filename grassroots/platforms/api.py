@@ -19,9 +19,10 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
-from pydantic import ConfigDict
 
 from grassroots.api.pagination import DEFAULT_PAGE_SIZE, paginate
+from grassroots.api.params import YEAR
+from grassroots.api.schemas import WriteIn
 from grassroots.core.scope import get_visible_or_404
 from grassroots.members.models import Member
 from grassroots.organizations.models import Unit
@@ -64,8 +65,295 @@ def call(fn: Callable[..., T], **kwargs: Any) -> T:
         raise HttpError(403, str(exc) or _("您没有执行此操作的权限")) from exc
 
 
-class WriteSchema(Schema):
-    model_config = ConfigDict(extra="forbid")
+class WriteSchema(WriteIn):
+    """Platform write bodies: unknown fields (``unit``, ``status``…) are refused with 422."""
+
+
+# ------------------------------------------------------------------ response schemas
+# The detail answers carry every field of the list answers and more; the fields named here are
+# typed and validated, the rest are documented in the route descriptions.
+
+
+class UnitBrief(Schema):
+    id: int
+    code: str
+    name: str
+
+
+class AuthorOut(Schema):
+    order: int
+    member_id: int | None
+    unit_id: int | None
+    name: str
+
+
+class ProposalOut(Schema):
+    id: int
+    reference_code: str | None
+    year: int
+    kind: str
+    kind_name: str
+    title: str
+    status: str
+    status_name: str
+    unit: UnitBrief
+    possible_duplicate: bool
+    adopted: bool | None
+
+
+class SimilarOut(Schema):
+    id: int
+    title_score: float
+    text_score: float
+
+
+class InstructionOut(Schema):
+    leader: str
+    level: str
+    text: str
+    date: datetime.date | None
+
+
+class NoteOut(Schema):
+    author: str
+    text: str
+    at: datetime.datetime
+
+
+class ProposalDetail(ProposalOut):
+    body: str
+    authors: list[AuthorOut]
+    similar: list[SimilarOut]
+    merged_into: int | None
+    return_reason: str
+    forward_target: str
+    forward_organization: str
+    forwarded_on: datetime.date | None
+    filed_as_case: bool | None
+    adoption_level: str | None
+    handling_unit: str
+    reply: str
+    replied_on: datetime.date | None
+    satisfaction: str
+    instructions: list[InstructionOut]
+    reviewers: list[str]
+    submitted_at: datetime.datetime | None
+    received_at: datetime.datetime | None
+    notes: list[NoteOut] | None = Field(
+        None, description="internal notes; present only for staff who may change proposals"
+    )
+
+
+class ProposalPage(Schema):
+    count: int
+    page: int
+    items: list[ProposalOut]
+
+
+class InformationOut(Schema):
+    id: int
+    year: int
+    title: str
+    status: str
+    status_name: str
+    unit: UnitBrief
+    submitted_on: datetime.date | None
+    points: float
+
+
+class AdoptionOut(Schema):
+    kind: str
+    outlet: str
+    level: str
+    date: datetime.date | None
+    points: float
+
+
+class InformationDetail(InformationOut):
+    body: str
+    authors: list[AuthorOut]
+    editor: str
+    edit_note: str
+    adoptions: list[AdoptionOut]
+
+
+class InformationPage(Schema):
+    count: int
+    page: int
+    items: list[InformationOut]
+
+
+class QuotaProgressOut(Schema):
+    unit: UnitBrief
+    year: int
+    target_adopted: int
+    target_points: float
+    adopted: int
+    points: float
+    adopted_ratio: float | None
+    points_ratio: float | None
+
+
+class MemberBrief(Schema):
+    id: int
+    name: str
+
+
+class ResearchOut(Schema):
+    id: int
+    year: int
+    title: str
+    status: str
+    status_name: str
+    unit: UnitBrief
+    lead: MemberBrief
+
+
+class ResearchMemberOut(Schema):
+    member_id: int
+    name: str
+    is_lead: bool
+
+
+class ResearchOutputOut(Schema):
+    kind: str
+    title: str
+    outlet: str
+    date: datetime.date | None
+
+
+class AwardOut(Schema):
+    name: str
+    level: str
+    grade: str
+    date: datetime.date | None
+
+
+class ResearchDetail(ResearchOut):
+    source: str
+    summary: str
+    approved_on: datetime.date | None
+    concluded_on: datetime.date | None
+    members: list[ResearchMemberOut]
+    outputs: list[ResearchOutputOut]
+    awards: list[AwardOut]
+
+
+class ResearchPage(Schema):
+    count: int
+    page: int
+    items: list[ResearchOut]
+
+
+class ServiceOut(Schema):
+    id: int
+    year: int
+    title: str
+    kind: str
+    kind_name: str
+    status: str
+    status_name: str
+    unit: UnitBrief
+    start_date: datetime.date
+    end_date: datetime.date | None
+    beneficiaries: int
+    funds: float
+    materials_value: float
+
+
+class VolunteerOut(Schema):
+    member_id: int
+    name: str
+    hours: float
+    role: str
+
+
+class ServiceDetail(ServiceOut):
+    description: str
+    location: str
+    partner_units: list[UnitBrief]
+    volunteers: list[VolunteerOut]
+
+
+class ServicePage(Schema):
+    count: int
+    page: int
+    items: list[ServiceOut]
+
+
+class UnitFigures(Schema):
+    unit: UnitBrief
+    own: dict[str, float | int]
+    total: dict[str, float | int]
+
+
+class StatisticsOut(Schema):
+    year: int
+    totals: dict[str, float | int]
+    units: list[UnitFigures]
+
+
+class MemberStatisticsOut(Schema):
+    year: int
+    members: list[dict[str, float | int | str]] = Field(
+        description="one object per member: member_id, name, unit, then each platform figure"
+    )
+
+
+class ContributionOut(Schema):
+    platform: str
+    platform_name: str
+    id: int
+    title: str
+    role: str
+    status: str
+    date: datetime.date | None
+    reference_code: str | None
+    adopted: bool | None
+    level: str | None
+    points: float
+    hours: float
+    unit: str
+
+
+class ContributionsOut(Schema):
+    member_id: int
+    year: int
+    items: list[ContributionOut]
+
+
+class LevelOut(Schema):
+    code: str
+    name: str
+    rank: int
+
+
+class ProposalKindOut(Schema):
+    code: str
+    name: str
+    prefix: str
+
+
+class ServiceKindOut(Schema):
+    code: str
+    name: str
+
+
+class ReferenceOut(Schema):
+    levels: list[LevelOut]
+    proposal_kinds: list[ProposalKindOut]
+    service_kinds: list[ServiceKindOut]
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX_RESPONSE = {
+    "responses": {
+        200: {
+            "description": "xlsx（已记入审计日志，含筛选条件和行数）",
+            "content": {XLSX: {"schema": {"type": "string", "format": "binary"}}},
+        }
+    }
+}
 
 
 def _unit_filter(request: HttpRequest, unit_id: int | None) -> Unit | None:
@@ -225,10 +513,10 @@ def _proposal(request: HttpRequest, proposal_id: int) -> Proposal:
     )
 
 
-@router.get("/proposals")
+@router.get("/proposals", response=ProposalPage)
 def proposal_list(
     request: HttpRequest,
-    year: int | None = None,
+    year: int | None = YEAR,
     status: str | None = None,
     kind: str | None = None,
     unit_id: int | None = None,
@@ -247,10 +535,10 @@ def proposal_list(
     return paginate(qs, page, page_size, proposal_out)
 
 
-@router.get("/proposals/export")
+@router.get("/proposals/export", openapi_extra=XLSX_RESPONSE)
 def proposal_export(
     request: HttpRequest,
-    year: int | None = None,
+    year: int | None = YEAR,
     status: str | None = None,
     kind: str | None = None,
     unit_id: int | None = None,
@@ -269,12 +557,12 @@ def proposal_export(
     return _xlsx(name, content)
 
 
-@router.get("/proposals/{proposal_id}")
+@router.get("/proposals/{proposal_id}", response=ProposalDetail, exclude_unset=True)
 def proposal_detail(request: HttpRequest, proposal_id: int) -> dict:
     return proposal_out(_proposal(request, proposal_id), full=True, user=request.user)
 
 
-@router.post("/proposals")
+@router.post("/proposals", response=ProposalDetail, exclude_unset=True)
 def proposal_create(request: HttpRequest, payload: ProposalIn) -> dict:
     credits = call(credits_from, members=payload.author_member_ids, units=payload.author_unit_ids)
     proposal = call(
@@ -289,7 +577,7 @@ def proposal_create(request: HttpRequest, payload: ProposalIn) -> dict:
     return proposal_out(proposal, full=True, user=request.user)
 
 
-@router.patch("/proposals/{proposal_id}")
+@router.patch("/proposals/{proposal_id}", response=ProposalDetail, exclude_unset=True)
 def proposal_update(request: HttpRequest, proposal_id: int, payload: ProposalPatch) -> dict:
     proposal = _proposal(request, proposal_id)
     credits = None
@@ -311,7 +599,7 @@ def proposal_update(request: HttpRequest, proposal_id: int, payload: ProposalPat
     return proposal_out(proposal, full=True, user=request.user)
 
 
-@router.post("/proposals/{proposal_id}/transitions")
+@router.post("/proposals/{proposal_id}/transitions", response=ProposalDetail, exclude_unset=True)
 def proposal_transition(
     request: HttpRequest, proposal_id: int, payload: ProposalTransition
 ) -> dict:
@@ -388,10 +676,10 @@ def _piece(request: HttpRequest, piece_id: int) -> InformationPiece:
     )
 
 
-@router.get("/information")
+@router.get("/information", response=InformationPage)
 def information_list(
     request: HttpRequest,
-    year: int | None = None,
+    year: int | None = YEAR,
     status: str | None = None,
     unit_id: int | None = None,
     q: str = "",
@@ -404,10 +692,10 @@ def information_list(
     return paginate(qs, page, page_size, information_out)
 
 
-@router.get("/information/export")
+@router.get("/information/export", openapi_extra=XLSX_RESPONSE)
 def information_export(
     request: HttpRequest,
-    year: int | None = None,
+    year: int | None = YEAR,
     status: str | None = None,
     unit_id: int | None = None,
     q: str = "",
@@ -419,8 +707,8 @@ def information_export(
     return _xlsx(name, content)
 
 
-@router.get("/information/quotas")
-def information_quotas(request: HttpRequest, year: int | None = None) -> list[dict]:
+@router.get("/information/quotas", response=list[QuotaProgressOut])
+def information_quotas(request: HttpRequest, year: int | None = YEAR) -> list[dict]:
     year = year or timezone.localdate().year
     return [
         {
@@ -437,12 +725,12 @@ def information_quotas(request: HttpRequest, year: int | None = None) -> list[di
     ]
 
 
-@router.get("/information/{piece_id}")
+@router.get("/information/{piece_id}", response=InformationDetail)
 def information_detail(request: HttpRequest, piece_id: int) -> dict:
     return information_out(_piece(request, piece_id), full=True)
 
 
-@router.post("/information")
+@router.post("/information", response=InformationDetail)
 def information_create(request: HttpRequest, payload: InformationIn) -> dict:
     credits = call(credits_from, members=payload.author_member_ids, units=payload.author_unit_ids)
     piece = call(
@@ -456,7 +744,7 @@ def information_create(request: HttpRequest, payload: InformationIn) -> dict:
     return information_out(piece, full=True)
 
 
-@router.post("/information/{piece_id}/transitions")
+@router.post("/information/{piece_id}/transitions", response=InformationDetail)
 def information_transition(
     request: HttpRequest, piece_id: int, payload: InformationTransition
 ) -> dict:
@@ -536,10 +824,10 @@ def _topic(request: HttpRequest, topic_id: int) -> ResearchTopic:
     )
 
 
-@router.get("/research")
+@router.get("/research", response=ResearchPage)
 def research_list(
     request: HttpRequest,
-    year: int | None = None,
+    year: int | None = YEAR,
     status: str | None = None,
     unit_id: int | None = None,
     q: str = "",
@@ -552,10 +840,10 @@ def research_list(
     return paginate(qs, page, page_size, research_out)
 
 
-@router.get("/research/export")
+@router.get("/research/export", openapi_extra=XLSX_RESPONSE)
 def research_export(
     request: HttpRequest,
-    year: int | None = None,
+    year: int | None = YEAR,
     status: str | None = None,
     unit_id: int | None = None,
     q: str = "",
@@ -567,7 +855,7 @@ def research_export(
     return _xlsx(name, content)
 
 
-@router.get("/research/{topic_id}")
+@router.get("/research/{topic_id}", response=ResearchDetail)
 def research_detail(request: HttpRequest, topic_id: int) -> dict:
     return research_out(_topic(request, topic_id), full=True)
 
@@ -579,7 +867,7 @@ def _member(member_id: int, field: str) -> Member:
     return member
 
 
-@router.post("/research")
+@router.post("/research", response=ResearchDetail)
 def research_create(request: HttpRequest, payload: ResearchIn) -> dict:
     topic = call(
         research_services.research_topic_create,
@@ -594,7 +882,7 @@ def research_create(request: HttpRequest, payload: ResearchIn) -> dict:
     return research_out(topic, full=True)
 
 
-@router.post("/research/{topic_id}/transitions")
+@router.post("/research/{topic_id}/transitions", response=ResearchDetail)
 def research_transition(request: HttpRequest, topic_id: int, payload: ResearchTransition) -> dict:
     topic = _topic(request, topic_id)
     action, params = _transition_params(payload)
@@ -679,10 +967,10 @@ def _project(request: HttpRequest, project_id: int) -> ServiceProject:
     )
 
 
-@router.get("/service")
+@router.get("/service", response=ServicePage)
 def service_list(
     request: HttpRequest,
-    year: int | None = None,
+    year: int | None = YEAR,
     status: str | None = None,
     kind: str | None = None,
     unit_id: int | None = None,
@@ -701,10 +989,10 @@ def service_list(
     return paginate(qs, page, page_size, service_out)
 
 
-@router.get("/service/export")
+@router.get("/service/export", openapi_extra=XLSX_RESPONSE)
 def service_export(
     request: HttpRequest,
-    year: int | None = None,
+    year: int | None = YEAR,
     status: str | None = None,
     kind: str | None = None,
     unit_id: int | None = None,
@@ -723,12 +1011,12 @@ def service_export(
     return _xlsx(name, content)
 
 
-@router.get("/service/{project_id}")
+@router.get("/service/{project_id}", response=ServiceDetail)
 def service_detail(request: HttpRequest, project_id: int) -> dict:
     return service_out(_project(request, project_id), full=True)
 
 
-@router.post("/service")
+@router.post("/service", response=ServiceDetail)
 def service_create(request: HttpRequest, payload: ServiceIn) -> dict:
     kind = ServiceKind.objects.filter(code=payload.kind).first()
     if kind is None:
@@ -767,7 +1055,7 @@ def service_create(request: HttpRequest, payload: ServiceIn) -> dict:
     return service_out(project, full=True)
 
 
-@router.post("/service/{project_id}/transitions")
+@router.post("/service/{project_id}/transitions", response=ServiceDetail)
 def service_transition(request: HttpRequest, project_id: int, payload: ServiceTransition) -> dict:
     project = _project(request, project_id)
     action, params = _transition_params(payload)
@@ -790,8 +1078,8 @@ def _plain(values: dict[str, Any]) -> dict[str, Any]:
     return {k: float(v) if isinstance(v, Decimal) else v for k, v in values.items()}
 
 
-@router.get("/statistics")
-def statistics(request: HttpRequest, year: int | None = None) -> dict:
+@router.get("/statistics", response=StatisticsOut)
+def statistics(request: HttpRequest, year: int | None = YEAR) -> dict:
     year = year or timezone.localdate().year
     rows = selectors.platform_statistics(user=request.user, year=year)
     return {
@@ -803,9 +1091,9 @@ def statistics(request: HttpRequest, year: int | None = None) -> dict:
     }
 
 
-@router.get("/statistics/members")
+@router.get("/statistics/members", response=MemberStatisticsOut)
 def member_statistics(
-    request: HttpRequest, year: int | None = None, unit_id: int | None = None
+    request: HttpRequest, year: int | None = YEAR, unit_id: int | None = None
 ) -> dict:
     year = year or timezone.localdate().year
     rows = selectors.member_statistics(
@@ -820,8 +1108,8 @@ def member_statistics(
     }
 
 
-@router.get("/members/{member_id}/contributions")
-def member_contributions(request: HttpRequest, member_id: int, year: int | None = None) -> dict:
+@router.get("/members/{member_id}/contributions", response=ContributionsOut)
+def member_contributions(request: HttpRequest, member_id: int, year: int | None = YEAR) -> dict:
     member = get_visible_or_404(Member.objects.all(), request.user, pk=member_id)
     year = year or timezone.localdate().year
     return {
@@ -848,7 +1136,7 @@ def member_contributions(request: HttpRequest, member_id: int, year: int | None 
     }
 
 
-@router.get("/reference")
+@router.get("/reference", response=ReferenceOut)
 def reference(request: HttpRequest) -> dict:
     """The data-driven lists the forms need: levels, proposal kinds, service kinds."""
     return {

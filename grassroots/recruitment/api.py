@@ -11,10 +11,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from pydantic import ConfigDict
 
 from grassroots.api.pagination import DEFAULT_PAGE_SIZE, paginate
+from grassroots.api.schemas import WriteIn
 from grassroots.core.scope import get_visible_or_404
 from grassroots.members.models import Education, Ethnicity, Member, Sector, TalentKind, Title
 from grassroots.organizations.models import Unit
@@ -61,7 +64,10 @@ def _visible(request: HttpRequest, model: type[Model], pk: int | None) -> Any:
         raise HttpError(404, _("未找到")) from exc
 
 
-class ApplicationIn(Schema):
+class ApplicationIn(WriteIn):
+    """A new application in the branch ``unit_id`` (in scope); its stage and state are set by the
+    server. Reference fields (ethnicity, education, title, sector, talent_kind) are codes."""
+
     unit_id: int
     name: str = ""
     id_number: str = ""
@@ -89,15 +95,116 @@ class ApplicationIn(Schema):
 
 
 class ActionIn(Schema):
-    """{"comment", "version"?, "quota_reason"?, ...the current stage's fields}"""
+    """{"comment", "version"?, "quota_reason"?, ...the current stage's fields}
+
+    Besides these three, the body carries the fields the current stage records (``stage_fields``
+    in the application's detail, e.g. ``talker`` and ``talk_date`` for the talk); any other field
+    (``unit``, ``state``, ``stage``…) is refused with 422."""
+
+    model_config = ConfigDict(extra="allow")
 
     comment: str = ""
     version: int | None = None
     quota_reason: str = ""
 
 
-class IntroducerIn(Schema):
+class IntroducerIn(WriteIn):
     member_id: int
+
+
+class UnitRef(Schema):
+    id: int
+    name: str
+
+
+class StageRef(Schema):
+    code: str
+    name: str
+    order: int
+
+
+class ApplicationBrief(Schema):
+    id: int
+    name: str
+    unit: UnitRef
+    stage: StageRef
+    state: str
+    version: int
+    age_days: int | None
+    is_talent: bool
+    submitted_at: datetime.datetime | None
+
+
+class ApplicationPage(Schema):
+    count: int
+    page: int
+    items: list[ApplicationBrief]
+
+
+class ConditionOut(Schema):
+    rule: str
+    result: str
+    sentence: str
+    override_reason: str
+
+
+class IntroducerOut(Schema):
+    id: int
+    name: str
+    unit: str
+    member_number: str
+    confirmed_at: datetime.datetime | None
+    in_person: bool
+
+
+class TimelineOut(Schema):
+    stage: str
+    action: str
+    to_stage: str | None
+    actor: str
+    at: datetime.datetime
+    comment: str
+    data: dict[str, Any] | None
+    attachments: list[str]
+
+
+class ApplicationDetail(ApplicationBrief):
+    sex: str
+    birth_date: datetime.date | None
+    id_number_masked: str
+    education: str
+    title: str
+    sector: str
+    employer: str
+    post: str
+    talent_kind: str
+    other_party: str
+    resume: str
+    reasons: str
+    family_relations: str
+    social_relations: str
+    stage_fields: list[dict[str, Any]] = Field(
+        description="the fields the current stage records, sent beside comment when advancing"
+    )
+    can_act: bool
+    why_not: str
+    quota_override_reason: str
+    member_number: str | None
+    filing_batch: str | None
+    conditions: list[ConditionOut]
+    introducers: list[IntroducerOut]
+    timeline: list[TimelineOut]
+
+
+class LookupItem(Schema):
+    id: str
+    name: str
+    unit: str
+    member_number: str
+
+
+class LookupOut(Schema):
+    items: list[LookupItem]
 
 
 def _brief(app: Application) -> dict[str, Any]:
@@ -182,36 +289,42 @@ def _load(request: HttpRequest, pk: int) -> Application:
     return app
 
 
-@router.get("")
+@router.get("", response=ApplicationPage)
 def list_applications(
     request: HttpRequest,
     state: str | None = None,
     stage: str | None = None,
+    q: str = "",
     inbox: bool = False,
     page: int = 1,
     page_size: int = DEFAULT_PAGE_SIZE,
 ):
+    """The console's filters: ``state``, ``stage`` (a stage code), ``q`` (part of the name);
+    ``inbox`` keeps the applications waiting for the caller."""
     qs = selectors.inbox(request.user) if inbox else selectors.applications_visible(request.user)
     if state:
         qs = qs.filter(state=state)
     if stage:
         qs = qs.filter(stage__code=stage)
+    q = "".join(q.split())
+    if q:
+        qs = qs.filter(name__contains=q)
     qs = qs.select_related("unit", "stage").order_by("-created_at", "-id")
     return paginate(qs, page, page_size, _brief)
 
 
-@router.get("/introducer-lookup")
+@router.get("/introducer-lookup", response=LookupOut)
 def introducer_lookup(request: HttpRequest, q: str):
     """Active members by member number or exact name, province-wide: name, unit, number only."""
     return {"items": selectors.introducer_lookup(user=request.user, query=q)}
 
 
-@router.get("/{int:pk}")
+@router.get("/{pk}", response=ApplicationDetail)
 def get_application(request: HttpRequest, pk: int):
     return _detail(_load(request, pk), request.user)
 
 
-@router.post("", response={201: dict})
+@router.post("", response={201: ApplicationDetail})
 def create_application(request: HttpRequest, payload: ApplicationIn):
     """A new application; with ``prospect_id`` the prospect's personal fields are carried over
     and only the fields sent here replace them."""
@@ -254,19 +367,32 @@ def create_application(request: HttpRequest, payload: ApplicationIn):
     return Status(201, _detail(app, request.user))
 
 
-def _stage_fields(request: HttpRequest) -> dict[str, Any]:
-    """The stage's own fields travel beside comment/version/quota_reason in the same body."""
+def _stage_fields(request: HttpRequest, app: Application) -> dict[str, Any]:
+    """The stage's own fields travel beside comment/version/quota_reason in the same body; any
+    other field is refused, so a client never believes it set the unit or the state."""
     try:
         body = json.loads(request.body or b"{}")
     except ValueError as exc:
         raise HttpError(400, _("请求体不是有效的JSON")) from exc
     if not isinstance(body, dict):
         raise HttpError(400, _("请求体须为JSON对象"))
-    return {k: v for k, v in body.items() if k not in ("comment", "version", "quota_reason")}
+    data = {k: v for k, v in body.items() if k not in ("comment", "version", "quota_reason")}
+    allowed = {f["name"] for f in app.stage.fields}
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        raise NinjaValidationError(
+            [{"loc": ["body", k], "msg": "extra", "type": "extra_forbidden"} for k in unknown]
+        )
+    return data
 
 
 def _act(request: HttpRequest, pk: int, payload: ActionIn, action: str) -> dict[str, Any]:
     app = _load(request, pk)
+    stage_data = _stage_fields(request, app)
+    if action != "advance" and stage_data:
+        raise NinjaValidationError(
+            [{"loc": ["body", k], "msg": "extra", "type": "extra_forbidden"} for k in stage_data]
+        )
     if payload.version is not None:
         app.version = payload.version
     if action == "advance":
@@ -275,7 +401,7 @@ def _act(request: HttpRequest, pk: int, payload: ActionIn, action: str) -> dict[
             application=app,
             actor=request.user,
             comment=payload.comment,
-            data=_stage_fields(request),
+            data=stage_data,
             quota_reason=payload.quota_reason,
         )
     elif action == "return":
@@ -303,27 +429,27 @@ def _act(request: HttpRequest, pk: int, payload: ActionIn, action: str) -> dict[
     return _detail(app, request.user)
 
 
-@router.post("/{int:pk}/advance")
+@router.post("/{pk}/advance", response=ApplicationDetail)
 def advance(request: HttpRequest, pk: int, payload: ActionIn):
     return _act(request, pk, payload, "advance")
 
 
-@router.post("/{int:pk}/return")
+@router.post("/{pk}/return", response=ApplicationDetail)
 def return_(request: HttpRequest, pk: int, payload: ActionIn):
     return _act(request, pk, payload, "return")
 
 
-@router.post("/{int:pk}/reject")
+@router.post("/{pk}/reject", response=ApplicationDetail)
 def reject(request: HttpRequest, pk: int, payload: ActionIn):
     return _act(request, pk, payload, "reject")
 
 
-@router.post("/{int:pk}/withdraw")
+@router.post("/{pk}/withdraw", response=ApplicationDetail)
 def withdraw(request: HttpRequest, pk: int, payload: ActionIn):
     return _act(request, pk, payload, "withdraw")
 
 
-@router.post("/{int:pk}/introducers")
+@router.post("/{pk}/introducers", response=ApplicationDetail)
 def add_introducer(request: HttpRequest, pk: int, payload: IntroducerIn):
     app = _load(request, pk)
     # Deliberately unscoped: an introducer may belong to any unit of the province.
@@ -335,7 +461,7 @@ def add_introducer(request: HttpRequest, pk: int, payload: IntroducerIn):
     return _detail(app, request.user)
 
 
-@router.post("/{int:pk}/introducers/{int:introducer_id}/confirm")
+@router.post("/{pk}/introducers/{introducer_id}/confirm", response=ApplicationDetail)
 def confirm_introducer(request: HttpRequest, pk: int, introducer_id: int):
     """Staff record the confirmation now; the member portal will call the same service with
     the introducer's own user."""

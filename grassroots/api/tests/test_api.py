@@ -308,7 +308,12 @@ def test_malformed_input_names_the_field_in_chinese(province, as_user):
         f"{API}/auth/token", {"username": "city_a"}, content_type="application/json"
     )
     assert response.status_code == 422
-    assert "参数password：必须填写" in response.json()["message"]
+    body = response.json()
+    assert "参数password：必须填写" in body["detail"]
+    assert body["errors"] == [
+        {"field": "password", "location": "body", "message": "参数password：必须填写"}
+    ]
     bad_page = as_user("city_a").get(f"{API}/members", {"page": "two"})
     assert bad_page.status_code == 422
-    assert "参数page：格式不正确" in bad_page.json()["message"]
+    assert "参数page：格式不正确" in bad_page.json()["detail"]
+    assert bad_page.json()["errors"][0]["location"] == "query"

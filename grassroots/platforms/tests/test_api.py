@@ -52,7 +52,7 @@ def test_proposal_create_and_walk_the_lifecycle(as_user, people, province):
         {"action": "forward", "target": "cppcc", "organization": "市政协"},
     )
     assert r.status_code == 422
-    assert "当前状态为“已收件”" in r.json()["detail"][0]["msg"]
+    assert "当前状态为“已收件”" in r.json()["errors"][0]["message"]
     r = post(
         client,
         f"{API}/proposals/{pid}/transitions",
@@ -62,7 +62,9 @@ def test_proposal_create_and_walk_the_lifecycle(as_user, people, province):
     r = post(client, f"{API}/proposals/{pid}/transitions", {"action": "note", "text": "内部意见"})
     assert r.json()["notes"][0]["text"] == "内部意见"
     r = post(client, f"{API}/proposals/{pid}/transitions", {"action": "return", "reason": ""})
-    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "reason"]
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "reason"
+    assert r.json()["errors"][0]["location"] == "body"
     r = as_user("leader").get(f"{API}/proposals/{pid}")
     assert r.status_code == 200 and "notes" not in r.json()
     r = post(as_user("leader"), f"{API}/proposals/{pid}/transitions", {"action": "select"})
@@ -90,7 +92,7 @@ def test_writes_accept_only_client_settable_fields(as_user, people):
         f"{API}/proposals",
         {"kind": "individual", "title": "标题", "author_member_ids": [people["b1"].pk]},
     )
-    assert r.status_code == 422 and "不在您的管理范围内" in r.json()["detail"][0]["msg"]
+    assert r.status_code == 422 and "不在您的管理范围内" in r.json()["errors"][0]["message"]
     r = post(
         client,
         f"{API}/proposals",
