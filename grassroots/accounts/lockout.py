@@ -13,6 +13,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext
 
+from grassroots.core.logging import redact
+
 
 def lockout_message() -> str:
     return gettext(
@@ -46,6 +48,15 @@ class LockoutHandler(AxesDatabaseHandler):
         return count
 
 
+def attempt_username(request: HttpRequest, credentials: dict | None = None) -> str:
+    """The name failures are counted under; an ID number typed as a name is stored masked."""
+    if credentials and credentials.get("username"):
+        name = str(credentials["username"])
+    else:
+        name = str(request.POST.get("username", "")) if request is not None else ""
+    return redact(name)
+
+
 def lockout_response(
     request: HttpRequest, original_response: HttpResponse | None = None, credentials: Any = None
 ) -> HttpResponse:
@@ -69,5 +80,5 @@ def lockout_response(
 
 def account_unlock(*, username: str) -> int:
     """Clears the failures recorded against an account (the address counters stay)."""
-    count, _ = AccessAttempt.objects.filter(username=username).delete()
+    count, _ = AccessAttempt.objects.filter(username=redact(username)).delete()
     return count
