@@ -11,6 +11,7 @@ Runs after authentication and django-otp's middleware, on every request of a sig
 
 from __future__ import annotations
 
+import functools
 import time
 from typing import Any
 from urllib.parse import urlencode
@@ -111,6 +112,7 @@ class AccountGuardMiddleware:
         return None
 
     @staticmethod
+    @functools.cache
     def _console_open_paths() -> tuple[str, ...]:
         return (
             reverse("admin:logout"),

@@ -3,7 +3,7 @@
 Passwords, lockout (django-axes), idle sessions, two-factor sign-in (django-otp) and the
 Content Security Policy (django-csp). The production profile tightens cookies and HTTPS; the
 ``mlps`` profile adds password expiry and two-factor for provincial roles.
-See docs/decisions/0040-authentication-and-browser-security.md.
+See docs/decisions/0041-authentication-and-browser-security.md.
 """
 
 import datetime
@@ -54,6 +54,7 @@ AXES_USERNAME_CALLABLE = "grassroots.accounts.lockout.attempt_username"
 AXES_ENABLE_ADMIN = False  # unlocking is a scoped action on the user list
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "password", "otp", "id_number"]
 AXES_VERBOSE = False
+AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins are in the audit log already
 
 # --- sessions -------------------------------------------------------------------------------
 
