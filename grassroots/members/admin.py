@@ -176,6 +176,17 @@ class TransferInline(ReadOnlyInline):
     verbose_name_plural = _("转接记录")
 
 
+class OfficeInline(ReadOnlyInline):
+    """Positions inside the association (会内职务), past and present, kept as officer rows."""
+
+    model = Officer
+    fk_name = "member"
+    fields = ("unit", "post", "start_date", "end_date")
+    readonly_fields = fields
+    ordering = ("-start_date", "-id")
+    verbose_name_plural = _("会内职务")
+
+
 class ArrangementInline(TabularInline):
     model = PoliticalArrangement
     fields = ("kind", "level", "body", "post", "start_date", "end_date")
@@ -259,7 +270,7 @@ class MemberAdmin(ScopedModelAdmin):
     search_help_text = _("姓名、全拼、首字母、手机号或身份证号后四位")
     paginator = InfinitePaginator
     show_full_result_count = False
-    inlines = [StatusChangeInline, TransferInline, ArrangementInline]
+    inlines = [StatusChangeInline, TransferInline, ArrangementInline, OfficeInline]
     change_form_datasets = [MemberAuditDataset]
     actions_detail = [
         "reveal_id",
