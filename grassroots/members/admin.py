@@ -30,7 +30,7 @@ from grassroots.accounts.services import member_account_issue
 from grassroots.core.admin import action_page
 from grassroots.core.admin_base import ScopedModelAdmin, permission_check
 from grassroots.core.models import AuditEvent
-from grassroots.core.scope import get_visible_or_404, unit_in_scope
+from grassroots.core.scope import get_visible_or_404, unit_in_scope, user_scope_path
 from grassroots.members import selectors, services
 from grassroots.members.forms import (
     ArrivalFields,
@@ -295,7 +295,8 @@ class MemberAdmin(ScopedModelAdmin):
         return qs
 
     def get_search_results(self, request: HttpRequest, queryset, search_term: str):
-        return selectors.member_search(queryset, search_term), False
+        within = user_scope_path(request.user)
+        return selectors.member_search(queryset, search_term, within=within), False
 
     def get_ordering(self, request: HttpRequest):
         if selectors.is_pinyin_search(getattr(request, "GET", {}).get("q", "")):

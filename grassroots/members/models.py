@@ -213,14 +213,34 @@ class Member(AuditedModel, ScopedModel):
 
 
 class NameKey(models.Model):
-    """Pinyin search keys of a member's name (full and initials, every reading)."""
+    """Pinyin search keys of a member's name (full and initials, every reading).
 
-    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="name_keys")
+    A derived search index, kept by the members services: each row also carries the member's
+    unit and sort key (``pinyin_full``), so a prefix search inside a subtree is answered from
+    the index alone and only the members actually shown are read. No database-level foreign
+    keys: the rows are rewritten with their member, and a 100,000-row import would otherwise
+    pay ~375,000 constraint checks at commit (docs/decisions/0009-search-keys.md).
+    """
+
+    member = models.ForeignKey(
+        Member, on_delete=models.CASCADE, related_name="name_keys", db_constraint=False
+    )
     key = models.CharField(max_length=64)
+    unit = models.ForeignKey(
+        "organizations.Unit",
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+        null=True,
+    )
+    sort_key = models.CharField(max_length=120, blank=True, default="")
 
     class Meta:
-        # (key, member) lets a prefix search read matching members from the index alone.
-        indexes = [models.Index(fields=["key", "member"], name="namekey_key_member")]
+        # A prefix range on key, the subtree's units and the sort key all come from this index.
+        indexes = [
+            models.Index(fields=["key", "unit", "sort_key", "member"], name="namekey_key_unit_sort")
+        ]
 
     def __str__(self) -> str:
         return self.key

@@ -9,7 +9,7 @@ import io
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
-from django.db.models import Count
+from django.db.models import Count, F
 from django.utils import timezone
 
 from grassroots.accounts.models import Role, User
@@ -148,6 +148,9 @@ def test_same_seed_same_people_and_rerun_is_a_no_op(built):
     assert (
         NameKey.objects.count() == NameKey.objects.filter(member__in=Member.objects.all()).count()
     )
+    # Search keys carry their member's current unit and sort key, transfers included.
+    assert not NameKey.objects.exclude(unit_id=F("member__unit_id")).exists()
+    assert not NameKey.objects.exclude(sort_key=F("member__pinyin_full")).exists()
     demo("--members", str(N), "--seed", "8", "--reset")
     assert roster() != first and Member.objects.count() == N
 

@@ -18,7 +18,9 @@ def snapshot():
         row = {f.attname: f.value_from_object(m) for f in Member._meta.concrete_fields}
         row = {k: v for k, v in row.items() if k not in VOLATILE}
         row["id_number"] = m.id_number
-        row["keys"] = sorted(NameKey.objects.filter(member=m).values_list("key", flat=True))
+        row["keys"] = sorted(
+            NameKey.objects.filter(member=m).values_list("key", "unit_id", "sort_key")
+        )
         row["history"] = list(
             StatusChange.objects.filter(member=m).values_list(
                 "from_status", "to_status", "date", "reason", "recorded_by"
