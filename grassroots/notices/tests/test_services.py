@@ -204,3 +204,27 @@ def test_tag_by_lines_names_the_line_of_an_unknown_value(province):
     assert services.tag_add_unit(tag=tag, unit=province.branch_a1, actor=actor) == 0
     with pytest.raises(ValidationError):
         services.tag_add_unit(tag=tag, unit=province.branch_b1, actor=actor)
+
+
+class RecordingSms:
+    """A stand-in gateway named by dotted path, as an operator would configure a real one."""
+
+    sent: list = []
+
+    def send_messages(self, messages):
+        RecordingSms.sent.extend(messages)
+        return len(messages)
+
+
+def test_sms_backend_is_pluggable_by_dotted_path(province, django_capture_on_commit_callbacks):
+    RecordingSms.sent = []
+    create_member(province.branch_a1, phone="13700001234")
+    create_member(province.branch_a1, phone="")
+    path = "grassroots.notices.tests.test_services.RecordingSms"
+    with override_settings(GRASSROOTS_NOTICE_SMS_BACKEND=path, GRASSROOTS_NOTICE_EMAIL=False):
+        with django_capture_on_commit_callbacks(execute=True):
+            notice = make_notice(province.branch_a1, actor=province.users["city_a"])
+    assert [m.phone for m in RecordingSms.sent] == ["13700001234"]
+    assert notice.title in RecordingSms.sent[0].text
+    texted = NoticeRecipient.objects.filter(notice=notice, texted_at__isnull=False)
+    assert list(texted.values_list("member__phone", flat=True)) == ["13700001234"]
