@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django import forms
 from django.utils import timezone
@@ -72,9 +73,10 @@ class ConsoleAuthenticationForm(UnfoldAuthenticationForm):
         try:
             return super().clean()
         except forms.ValidationError:
-            username = self.data.get("username", "")
+            submitted: Any = self.data  # type: ignore[has-type]
+            username = str(submitted.get("username", ""))
             if username and redact(username) != username:
-                data = self.data.copy()
-                data["username"] = redact(username)
-                self.data = data
+                masked = submitted.copy()
+                masked["username"] = redact(username)
+                self.data = masked
             raise

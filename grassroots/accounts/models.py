@@ -82,7 +82,7 @@ class User(AuditedModel, AbstractUser):
     def _get_session_auth_hash(self, secret: str | None = None) -> str:
         # Django's hash (of the password hash) until the person signs out everywhere once.
         if not self.session_generation:
-            return super()._get_session_auth_hash(secret=secret)
+            return super()._get_session_auth_hash(secret=secret)  # type: ignore[misc]
         return salted_hmac(
             "grassroots.accounts.User.session",
             f"{self.password}:{self.session_generation}",

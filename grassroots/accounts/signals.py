@@ -71,7 +71,7 @@ def _on_login_failed(sender: Any, credentials: dict, request: Any = None, **kwar
     # The attempted name may be a phone or ID number typed into the wrong box: stored redacted.
     attempted = redact(str(credentials.get("username") or ""))[:150]
     known = _user_named(credentials.get("username"))
-    extra = {"username": attempted}
+    extra: dict[str, Any] = {"username": attempted}
     if request is not None and getattr(request, "axes_locked_out", False):
         extra["locked_out"] = True
     with as_request(request):

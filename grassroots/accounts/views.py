@@ -83,7 +83,7 @@ def _page(site: Any, request: HttpRequest, template: str, title: str, **extra: A
 
 
 def security(site: Any, request: HttpRequest, revealed_token: str = "") -> Any:
-    user = request.user
+    user: Any = request.user
     tokens = ApiToken.objects.filter(user=user).order_by("-created_at")
     return _page(
         site,
@@ -106,7 +106,7 @@ def token_new(site: Any, request: HttpRequest) -> Any:
         messages.error(
             request,
             gettext("未能创建令牌：%(errors)s")
-            % {"errors": "；".join(" ".join(e) for e in form.errors.values())},
+            % {"errors": "；".join(" ".join(str(m) for m in e) for e in form.errors.values())},
         )
         return HttpResponseRedirect(reverse("admin:accounts_security"))
     _token, raw = token_create(
@@ -121,7 +121,7 @@ def token_new(site: Any, request: HttpRequest) -> Any:
 @post_only
 def token_revoke_view(site: Any, request: HttpRequest, pk: int) -> Any:
     """One's own token; or, with the right to manage tokens, a token of someone in one's scope."""
-    user = request.user
+    user: Any = request.user
     tokens = ApiToken.objects.filter(user=user)
     if user.has_perm("accounts.change_apitoken"):
         visible = User.objects.visible_to(user).values("pk")  # type: ignore[attr-defined]

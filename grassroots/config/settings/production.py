@@ -26,5 +26,5 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 # Browsers on the intranet reach the site over HTTPS only; plain-http subresources are upgraded.
-CONTENT_SECURITY_POLICY["DIRECTIVES"]["upgrade-insecure-requests"] = True  # noqa: F405
-GRASSROOTS_CSP_CONSOLE_DIRECTIVES["upgrade-insecure-requests"] = True  # noqa: F405
+CONTENT_SECURITY_POLICY["DIRECTIVES"]["upgrade-insecure-requests"] = True  # type: ignore[assignment]  # noqa: F405
+GRASSROOTS_CSP_CONSOLE_DIRECTIVES["upgrade-insecure-requests"] = True  # type: ignore[assignment]  # noqa: F405
