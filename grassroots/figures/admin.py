@@ -213,19 +213,23 @@ class FigureAdmin(ScopedModelAdmin):
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         if formset.model is not Assessment:
             return super().save_formset(request, form, formset, change)
+        # New rows go through the service; existing rows are read-only. The admin's change
+        # message reads these three lists.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         for sub in formset.forms:
-            if sub.instance.pk is None and sub.has_changed() and sub.is_valid():
+            if sub.instance.pk is None and sub.has_changed() and not sub.cleaned_data.get("DELETE"):
                 d = sub.cleaned_data
-                if d.get("DELETE"):
-                    continue
-                services.assessment_add(
-                    figure=form.instance,
-                    date=d["date"],
-                    assessor=d["assessor"],
-                    rating=d["rating"],
-                    text=d["text"],
-                    actor=request.user,
+                formset.new_objects.append(
+                    services.assessment_add(
+                        figure=form.instance,
+                        date=d["date"],
+                        assessor=d["assessor"],
+                        rating=d["rating"],
+                        text=d["text"],
+                        actor=request.user,
+                    )
                 )
+        return None
 
     def get_urls(self):
         view = self.admin_site.admin_view

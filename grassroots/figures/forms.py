@@ -45,13 +45,16 @@ class AssessmentForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if self.instance.pk is None and all(
-            k in data for k in ("date", "assessor", "rating", "text")
-        ):
-            for name, msg in services.assessment_validate(
-                **{k: data[k] for k in ("date", "assessor", "rating", "text")}
-            ).items():
-                self.add_error(name, msg)
+        if self.instance.pk is None and self.has_changed():
+            problems = services.assessment_validate(
+                date=data.get("date"),
+                assessor=data.get("assessor") or "",
+                rating=data.get("rating") or "",
+                text=data.get("text") or "",
+            )
+            for name, msg in problems.items():
+                if name not in self.errors:  # the field's own error already says it
+                    self.add_error(name, msg)
         return data
 
 

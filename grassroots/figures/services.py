@@ -102,10 +102,12 @@ def figure_add(
 
 
 def assessment_validate(
-    *, date: datetime.date, assessor: str, rating: str, text: str
+    *, date: datetime.date | None, assessor: str, rating: str, text: str
 ) -> dict[str, str]:
     errors: dict[str, str] = {}
-    if date > timezone.localdate():
+    if date is None:
+        errors["date"] = _("请填写考察日期")
+    elif date > timezone.localdate():
         errors["date"] = _("考察日期不能晚于今天")
     if not assessor.strip():
         errors["assessor"] = _("请填写考察人")
