@@ -5,14 +5,15 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from ninja import Router, Schema
 
 from grassroots.api.pagination import DEFAULT_PAGE_SIZE, paginate
 from grassroots.core.scope import get_visible_or_404
 from grassroots.notices import selectors
-from grassroots.notices.models import Notice
+from grassroots.notices.models import Notice, NoticeRecipient
 
 PREFIX = "/notices"
 router = Router(tags=["notices"])
@@ -104,10 +105,22 @@ class ReadRateOut(Schema):
     rows: list[RateRowOut]
 
 
+def _count_of(**condition: Any) -> Any:
+    rows = (
+        NoticeRecipient.objects.filter(notice=OuterRef("pk"), **condition)
+        .order_by()
+        .values("notice")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
+
+
 def _counted(qs: Any) -> Any:
+    # Correlated counts per notice on the page, not a join of every recipient row grouped
+    # (which the page's total count would have to repeat).
     return qs.annotate(
-        n_read=Count("recipients", filter=Q(recipients__read_at__isnull=False)),
-        n_replied=Count("recipients", filter=Q(recipients__replied_at__isnull=False)),
+        n_read=_count_of(read_at__isnull=False), n_replied=_count_of(replied_at__isnull=False)
     )
 
 
