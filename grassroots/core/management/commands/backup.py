@@ -35,6 +35,7 @@ class Command(BaseCommand):
                 operation="backup",
                 extra={
                     "directory": str(directory.resolve()),
+                    "filter": {"database": "all tables", "media": "all files"},
                     "rows": report.rows,
                     "tables": report.tables,
                     "media_files": report.media_files,
