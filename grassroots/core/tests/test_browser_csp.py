@@ -41,3 +41,26 @@ def test_strict_pages_report_no_violation(watched, path):
     watched.goto(path)
     watched.wait_for_load_state("networkidle")
     assert violations(watched) == [], watched.console_seen
+
+
+def test_two_factor_step_is_a_console_page(watched, province, settings):
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    settings.OTP_TOTP_THROTTLE_FACTOR = 0
+    device = TOTPDevice.objects.create(user=province.users["city_a"], confirmed=True)
+    page = watched
+    page.goto("/admin/login/")
+    page.fill("input[name=username]", "city_a")
+    page.fill("input[name=password]", province.password("city_a"))
+    page.click("button[type=submit]")
+    page.wait_for_url("**/two-factor/verify/**")
+    # The same sign-in layout as the password step, with the code field focused.
+    assert page.locator("#otp-form input[name=otp]").is_visible()
+    assert page.locator("body.login").count() == 1
+    page.fill("input[name=otp]", f"{TOTP(device.bin_key).token():06d}")
+    page.click("#otp-form button[type=submit]")
+    page.wait_for_url("**/admin/")
+    page.goto("/admin/members/member/")
+    assert "two-factor" not in page.url
+    assert violations(page) == [], page.console_seen
