@@ -211,8 +211,10 @@ class PaymentMethod(models.TextChoices):
 class Payment(AuditedModel, ScopedModel):
     """One collection from a member, with its receipt; voiding keeps the number."""
 
+    # Rows are never deleted by the application; when a member's archive is removed outright
+    # (the demo reset), their dues rows and receipts go with it.
     record = models.ForeignKey(
-        DuesRecord, on_delete=models.PROTECT, related_name="payments", verbose_name=_("年度会费")
+        DuesRecord, on_delete=models.CASCADE, related_name="payments", verbose_name=_("年度会费")
     )
     unit = models.ForeignKey(
         Unit, on_delete=models.PROTECT, related_name="dues_payments", verbose_name=_("收缴组织")
