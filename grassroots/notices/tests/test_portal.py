@@ -135,3 +135,12 @@ def test_anonymous_is_sent_to_sign_in(client, province):
     response = client.get(reverse("portal-notices"))
     assert response.status_code == 302 and response["Location"].startswith("/m/login/")
     assert PASSWORD  # the factories' password signs in through /m/login/ (browser test)
+
+
+def test_withdrawn_notice_disappears_with_its_files(client, province, reader, media):
+    notice = make_notice(province.branch_a1, actor=province.users["city_a"], attachment=b"%PDF-2")
+    attachment = notice.attachments.get()
+    services.notice_withdraw(notice=notice, actor=province.users["city_a"])
+    assert notice.title not in client.get(reverse("portal-notices")).content.decode()
+    assert client.get(reverse("portal-notice", args=[notice.pk])).status_code == 404
+    assert client.get(reverse("portal-notice-file", args=[attachment.pk])).status_code == 404
