@@ -280,7 +280,7 @@ def check_append_only_role(
     if row is None:
         return []
     is_owner, may_rewrite, has_trigger = row
-    problems = []
+    problems: list[checks.CheckMessage] = []
     if is_owner:
         problems.append(
             checks.Warning(

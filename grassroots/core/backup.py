@@ -105,6 +105,12 @@ def _pg_tables(cursor: Any) -> list[str]:
     return [row[0] for row in cursor.fetchall()]
 
 
+def _one(row: Any) -> Any:
+    if row is None:  # pragma: no cover - both queries always answer one row
+        raise BackupError("no answer from the database")
+    return row[0]
+
+
 def _counts(cursor: Any, tables: list[str]) -> dict[str, int]:
     counts = {}
     for table in tables:
@@ -122,10 +128,10 @@ def _applied_migrations(cursor: Any, tables: list[str]) -> list[list[str]]:
 
 def encrypted_columns() -> list[tuple[str, str]]:
     """(table, column) of every encrypted field in the installed models."""
-    columns = []
+    columns: list[tuple[str, str]] = []
     for model in apps.get_models():
         for f in model._meta.concrete_fields:
-            if isinstance(f, sensitive.EncryptedTextField):
+            if isinstance(f, sensitive.EncryptedTextField) and f.column:
                 columns.append((model._meta.db_table, f.column))
     return sorted(set(columns))
 
@@ -244,8 +250,8 @@ def _backup_postgres(target: Path) -> tuple[dict[str, int], list, str]:
     # Count the rows in the very snapshot pg_dump reads, so the manifest matches the dump.
     with psycopg.connect(url) as conn:
         conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        snapshot = conn.execute("SELECT pg_export_snapshot()").fetchone()[0]
-        server = conn.execute("SHOW server_version").fetchone()[0]
+        snapshot = _one(conn.execute("SELECT pg_export_snapshot()").fetchone())
+        server = _one(conn.execute("SHOW server_version").fetchone())
         with conn.cursor() as cursor:
             tables = _pg_tables(cursor)
             counts = _counts(cursor, tables)

@@ -82,7 +82,7 @@ class AuditEvent(ScopedModel):
     changes = models.JSONField(_("变更"), default=dict, blank=True)
     extra = models.JSONField(_("附加信息"), default=dict, blank=True)
 
-    objects = models.Manager.from_queryset(AuditEventQuerySet)()
+    objects = models.Manager.from_queryset(AuditEventQuerySet)()  # type: ignore[misc]
 
     class Meta:
         verbose_name = _("审计日志")

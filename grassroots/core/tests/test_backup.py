@@ -25,7 +25,19 @@ PHOTO = b"\x89PNG fake photo bytes \x00\x01"
 
 
 @pytest.fixture
-def data(province, settings, tmp_path):
+def unit_kinds(transactional_db):
+    """A transactional test starts from a flushed database: put back the seeded unit kinds."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("grassroots.organizations.migrations.0002_seed_unit_kinds").seed(
+        apps, None
+    )
+
+
+@pytest.fixture
+def data(unit_kinds, province, settings, tmp_path):
     """Members with encrypted ID numbers, and an uploaded file under a private MEDIA_ROOT."""
     settings.MEDIA_ROOT = tmp_path / "media"
     photo = settings.MEDIA_ROOT / "members" / "photos" / "照片.png"
@@ -70,7 +82,7 @@ def _pg_id_numbers(url: str) -> dict[int, str]:
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="the SQLite drill")
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_sqlite_drill_backup_wipe_restore_compare(data, settings, tmp_path):
     target = tmp_path / "backup"
     out = io.StringIO()
@@ -111,7 +123,7 @@ def test_sqlite_drill_backup_wipe_restore_compare(data, settings, tmp_path):
     assert Member.objects.count() == 3
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_restore_refuses_a_wrong_key_a_tampered_file_and_a_used_directory(data, settings, tmp_path):
     target = tmp_path / "backup"
     call_command("backup", str(target), stdout=io.StringIO())
@@ -154,7 +166,7 @@ def throwaway_db():
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the PostgreSQL drill")
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_postgres_drill_backup_wipe_restore_compare(data, settings, tmp_path, throwaway_db):
     import shutil
 
