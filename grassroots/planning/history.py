@@ -12,17 +12,24 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Case, Count, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
 
 from grassroots.organizations.models import Unit
+from grassroots.planning import spells as spell_table
 from grassroots.planning.models import Spell
+
+# Counts are cached under the spells' version, which every committed write bumps; the
+# expiry only bounds memory and the (crash-between-commit-and-bump) worst case.
+CACHE_SECONDS = 600
 
 _IN_LIST_LIMIT = 2000
 
@@ -134,6 +141,50 @@ def _no_jit() -> contextlib.AbstractContextManager[Any]:
     return off()
 
 
+def _cached(kind: str, tree: UnitTree, parts: Any, compute: Any) -> Any:
+    """``compute()``, remembered per subtree, arguments and spells version."""
+    if spell_table.changed_in_transaction():
+        return compute()
+    units = hashlib.sha1(",".join(map(str, sorted(tree.units))).encode()).hexdigest()
+    raw = repr((kind, spell_table.version(), tree.root.pk, units, parts))
+    key = "planning:" + hashlib.sha1(raw.encode()).hexdigest()
+    found = cache.get(key)
+    if found is None:
+        found = compute()
+        cache.set(key, found, CACHE_SECONDS)
+    return found
+
+
+_PLAIN = (int, str, bool, float, datetime.date, type(None))
+
+
+def _plain(value: Any) -> bool:
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return all(isinstance(v, _PLAIN) for v in value)
+    return isinstance(value, _PLAIN)
+
+
+def _sql(q: Q | None) -> str:
+    """A condition as an unambiguous cache key: its repr when it holds only plain values
+    (cheap), else the SQL it compiles to (an expression's repr may name a memory address)."""
+    if not q:
+        return ""
+
+    def plain(node: Any) -> bool:
+        if isinstance(node, Q):
+            return all(plain(child) for child in node.children)
+        return isinstance(node, tuple) and len(node) == 2 and _plain(node[1])
+
+    if plain(q):
+        return repr(q)
+    return str(Spell.objects.filter(q).query)
+
+
+def _column_key(c: Column) -> tuple[Any, ...]:
+    via = str(c.via.query) if c.via is not None else None
+    return (c.key, c.day.isoformat(), _sql(c.q), via, _sql(c.hint))
+
+
 def _aggregate(qs: QuerySet[Any], keys: Sequence[str], aggregates: dict[str, Any]) -> list[dict]:
     with _no_jit():
         if not keys:
@@ -152,6 +203,16 @@ def count(
     Columns counted through a related table (``via``) read the spells of its members."""
     if not columns:
         return {}
+    parts = ([_column_key(c) for c in columns], _sql(base), by_unit)
+    found: dict[int, dict[str, int]] = _cached(
+        "count", tree, parts, lambda: _count(tree, columns, base, by_unit)
+    )
+    return {uid: dict(values) for uid, values in found.items()}
+
+
+def _count(
+    tree: UnitTree, columns: Sequence[Column], base: Q | None, by_unit: bool
+) -> dict[int, dict[str, int]]:
     scope = _unit_filter(tree)
     own: dict[int, dict[str, int]] = defaultdict(dict)
 
@@ -240,6 +301,13 @@ _END_KEYS: dict[int, str] = {
 def admitted(tree: UnitTree, first: datetime.date, last: datetime.date) -> dict[int, int]:
     """New members (not arrivals from another province) between two dates inclusive, by the
     unit they joined."""
+    found: dict[int, int] = _cached(
+        "admitted", tree, (first, last), lambda: _admitted(tree, first, last)
+    )
+    return dict(found)
+
+
+def _admitted(tree: UnitTree, first: datetime.date, last: datetime.date) -> dict[int, int]:
     rows = (
         Spell.objects.filter(
             _unit_filter(tree), start_kind=Spell.Start.ADMITTED, start__range=(first, last)
@@ -255,6 +323,15 @@ def changes(tree: UnitTree, first: datetime.date, last: datetime.date) -> dict[i
     """Own-unit flows between two dates inclusive: the spells that began and ended in them,
     so that on the roll at ``first - 1 day`` + in - out = on the roll at ``last`` for every
     unit. Moves between two units count at both ends."""
+    found: dict[int, dict[str, int]] = _cached(
+        "changes", tree, (first, last), lambda: _changes(tree, first, last)
+    )
+    return {uid: dict(values) for uid, values in found.items()}
+
+
+def _changes(
+    tree: UnitTree, first: datetime.date, last: datetime.date
+) -> dict[int, dict[str, int]]:
     own: dict[int, dict[str, int]] = defaultdict(dict)
     scope = _unit_filter(tree)
     spells = Spell.objects.filter(scope).order_by()

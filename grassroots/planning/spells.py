@@ -30,6 +30,8 @@ from django.db.models import Exists, OuterRef
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
+from grassroots.core import sequences
+from grassroots.core.models import Sequence as CounterSequence
 from grassroots.members.models import (
     Member,
     MemberStatus,
@@ -266,6 +268,7 @@ def spells_refresh(*, member_ids: Iterable[int]) -> int:
         chunk = ids[first : first + step]
         Spell.objects.filter(member_id__in=chunk).delete()
         written += _insert(_replay(chunk))
+    _changed()
     return written
 
 
@@ -289,6 +292,7 @@ def spells_rebuild() -> int:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(f"ANALYZE {Spell._meta.db_table}")
+    _changed()
     return written
 
 
@@ -296,6 +300,37 @@ def replay(member_ids: Iterable[int]) -> list[tuple[Any, ...]]:
     """The spells the history gives for these members (for checks; nothing is written)."""
     ids = sorted(set(member_ids))
     return [row for first in range(0, len(ids), 900) for row in _replay(ids[first : first + 900])]
+
+
+# --- the version that cached counts are keyed by -----------------------------------------
+
+VERSION = "planning:spells"
+
+
+def version() -> int:
+    """Bumped after every commit that rewrote spells (counts cached under an older version
+    are never read again)."""
+    found = CounterSequence.objects.filter(name=VERSION).values_list("value", flat=True).first()
+    return found or 0
+
+
+def _bump() -> None:
+    sequences.next_value(VERSION)
+
+
+def changed_in_transaction() -> bool:
+    """Whether this connection's open transaction rewrote spells (its own uncommitted counts
+    must not be cached, nor cached ones read)."""
+    return connection.in_atomic_block and any(
+        entry[1] is _bump for entry in connection.run_on_commit
+    )
+
+
+def _changed() -> None:
+    # Once per transaction: the bump runs after the commit, in its own short transaction, so
+    # concurrent writers never wait on the counter's row. A rolled-back transaction drops it.
+    if not changed_in_transaction():
+        transaction.on_commit(_bump)
 
 
 # --- keeping the table current ------------------------------------------------------------

@@ -211,3 +211,37 @@ def test_demo_load_fills_the_table(db):
     demo_generate(members=400, log=lambda _line: None)
     assert Spell.objects.count() >= 380
     assert_current()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_cached_counts_follow_committed_writes(province):
+    from django.core.cache import cache
+    from django.db import transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from grassroots.planning.history import Column, UnitTree, count
+
+    cache.clear()
+    day = datetime.date(2030, 1, 1)
+    tree = UnitTree.of(province.province)
+    columns = [Column("total", day)]
+
+    def total() -> int:
+        return tree.rollup(count(tree, columns))[province.province.pk].get("total", 0)
+
+    create_member(province.branch_a1, join_date=datetime.date(2020, 1, 1))
+    before = spells.version()
+    assert total() == 1
+    with CaptureQueriesContext(connection) as read:
+        assert total() == 1
+    assert len(read.captured_queries) == 1  # the version only: the count came from the cache
+    create_member(province.branch_b1, join_date=datetime.date(2021, 1, 1))
+    assert spells.version() == before + 1  # one bump per committed write
+    assert total() == 2
+    with transaction.atomic():
+        create_member(province.branch_a2, join_date=datetime.date(2022, 1, 1))
+        assert spells.changed_in_transaction()
+        assert total() == 3  # its own uncommitted write, never served from nor put in the cache
+        transaction.set_rollback(True)
+    assert spells.version() == before + 1  # a rolled-back write bumps nothing
+    assert total() == 2
