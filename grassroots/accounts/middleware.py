@@ -89,9 +89,8 @@ class AccountGuardMiddleware:
                 _reverse("portal-login") if request.path_info.startswith("/m/") else None
             ) or settings.LOGIN_URL
             query = urlencode({"next": request.get_full_path(), "idle": "1"})
-            response = HttpResponseRedirect(f"{login}?{query}")
-            response["X-Grassroots-Signed-Out"] = message.encode("unicode_escape").decode()
-            return response
+            # The sign-in page says why (the "idle" flag); the message itself is for the API.
+            return HttpResponseRedirect(f"{login}?{query}")
         if last_seen is None or now - int(last_seen) >= TOUCH_EVERY_SECONDS:
             request.session[LAST_SEEN_KEY] = now
         return None

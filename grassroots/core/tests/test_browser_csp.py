@@ -12,6 +12,21 @@ def violations(page) -> list[str]:
 
 
 @pytest.fixture
+def province(transactional_db):
+    """A transactional test starts from a flushed database: put back the seeded unit kinds."""
+    import importlib
+
+    from django.apps import apps
+
+    from grassroots.core.testing import build_small_province
+
+    importlib.import_module("grassroots.organizations.migrations.0002_seed_unit_kinds").seed(
+        apps, None
+    )
+    return build_small_province()
+
+
+@pytest.fixture
 def watched(desktop_page):
     desktop_page.console_seen = []
     desktop_page.on("console", lambda msg: desktop_page.console_seen.append(msg.text))

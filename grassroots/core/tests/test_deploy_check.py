@@ -23,6 +23,8 @@ print(s.GRASSROOTS_PASSWORD_MAX_AGE_DAYS, ",".join(s.GRASSROOTS_REQUIRE_2FA_ROLE
 def run(profile: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GRASSROOTS_")}
     env.pop("DATABASE_URL", None)
+    # Set in this process by the browser-test fixture; a real deployment never has it.
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     env.update(
         DJANGO_SETTINGS_MODULE=f"grassroots.config.settings.{profile}",
         # Production refuses to start without its keys: give it real-looking ones.
