@@ -257,7 +257,7 @@ def test_edit_member_through_the_form_goes_through_the_service(client, province,
         join_date="2015-06-01",
         member_number=wanghan.member_number,
     )
-    for prefix in ("status_changes", "transfers", "arrangements"):
+    for prefix in ("status_changes", "transfers", "arrangements", "offices"):
         data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
     data["status_changes-INITIAL_FORMS"] = str(wanghan.status_changes.count())
     response = client.post(url, data)
