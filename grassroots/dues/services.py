@@ -209,7 +209,10 @@ def dues_generate(*, unit: Unit, year: int, actor: Any = None) -> int:
     """Create the year's dues rows for every active member under ``unit`` that has none.
 
     One INSERT … SELECT per applicable rule (the province's and any city override), so a
-    million members take one pass of the member table per rule. Returns the rows created.
+    million members take one pass of the member table per rule. Members who already have a row
+    are skipped by the unique (member, year) index (ON CONFLICT DO NOTHING), not by an anti-join:
+    after the first pass the table's statistics are stale and an anti-join was planned as a
+    nested loop over the rows just inserted. Returns the rows created.
     """
     check_unit_in_scope(unit, actor)
     _check_year(year)
@@ -258,12 +261,11 @@ def dues_generate(*, unit: Unit, year: int, actor: Any = None) -> int:
             JOIN {unit_t} u ON u.id = m.unit_id
             WHERE m.status = %s AND u.path LIKE %s{not_deeper}
               AND (m.join_date IS NULL OR m.join_date < %s)
-              AND NOT EXISTS (SELECT 1 FROM {record_t} d WHERE d.member_id = m.id AND d.year = %s)
-            ON CONFLICT DO NOTHING
+            ON CONFLICT (member_id, year) DO NOTHING
         """
         params: list[Any] = [year, band.pk if band else None, *months_params, str(annual)]
         params += [*months_params, False, now, MemberStatus.ACTIVE, domain + "%"]
-        params += [*(p + "%" for p in deeper), datetime.date(year, 12, 1), year]
+        params += [*(p + "%" for p in deeper), datetime.date(year, 12, 1)]
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             created += max(cursor.rowcount, 0)
