@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 PORT ?= 8000
 MEMBERS ?= 8000
 
-.PHONY: demo test messages lint typecheck migrations-check pytest-sqlite pytest-postgres bench serve clean
+.PHONY: demo test api-schema messages lint typecheck migrations-check pytest-sqlite pytest-postgres bench serve clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,7 +23,14 @@ demo: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/grassroots serve --port $(PORT)
 
+# pytest includes the schemathesis run against the live OpenAPI document (grassroots/api/tests/
+# test_schemathesis.py), so both pytest targets fuzz every API route on their database.
 test: lint typecheck migrations-check pytest-sqlite pytest-postgres
+
+# The schemathesis run alone, deeper: `make api-schema SCHEMATHESIS_EXAMPLES=50`.
+SCHEMATHESIS_EXAMPLES ?= 6
+api-schema: $(STAMP)
+	SCHEMATHESIS_EXAMPLES=$(SCHEMATHESIS_EXAMPLES) $(BIN)/pytest -p no:cacheprovider grassroots/api/tests/test_schemathesis.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check grassroots bench tests

@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt
@@ -129,6 +130,14 @@ def _service_invalid(request: HttpRequest, exc: DjangoValidationError) -> HttpRe
     return api.create_response(
         request, error_body("；".join(e["message"] for e in errors), errors), status=422
     )
+
+
+@api.exception_handler(DataError)
+def _out_of_range(request: HttpRequest, exc: DataError) -> HttpResponse:
+    # A number the database cannot hold (an id of 10**20 in a path or filter) is bad input, not a
+    # server error; PostgreSQL refuses it where SQLite would quietly find nothing.
+    detail = gettext("参数的数值超出范围") + " / A number is out of range"
+    return api.create_response(request, error_body(detail), status=422)
 
 
 @api.exception_handler(HttpError)
