@@ -1,12 +1,39 @@
 """Shared fixtures: a small province with two cities and branches, and a user for each role."""
 
+import importlib
 import os
 from pathlib import Path
 
 import pytest
+from django.apps import apps as django_apps
+from django.db.models.signals import post_migrate
 from django.utils import translation
 
 from grassroots.core.testing import build_small_province
+
+# Reference data seeded by data migrations, in dependency order: (app, migration, a seeded model).
+SEEDED = [
+    ("organizations", "0002_seed_unit_kinds", "UnitKind"),
+    ("members", "0002_seed_reference_lists", "Sector"),
+    ("branches", "0002_seed_activity_kinds", "ActivityKind"),
+    ("platforms", "0002_seed_reference_lists", "Level"),
+    ("recruitment", "0002_preset_stages_and_rules", "Stage"),
+]
+
+
+def _reseed_after_flush(sender, using="default", **kwargs):
+    """A transactional test (live server, browser, concurrency) ends with a flush that empties
+    every table, the seeded reference data included; flush then sends post_migrate, and this
+    puts that data back so the next test finds the database as migrations left it."""
+    if sender.name != "grassroots.core":
+        return
+    for app, migration, model_name in SEEDED:
+        if not django_apps.get_model(app, model_name).objects.using(using).exists():
+            module = importlib.import_module(f"grassroots.{app}.migrations.{migration}")
+            module.seed(django_apps, None)
+
+
+post_migrate.connect(_reseed_after_flush, dispatch_uid="grassroots-tests-reseed")
 
 
 @pytest.fixture

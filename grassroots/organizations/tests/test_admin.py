@@ -5,6 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from grassroots.core.testing import make_unit
 from grassroots.members.models import MemberStatus
 from grassroots.members.tests.factories import create_member
 from grassroots.organizations.models import Unit, UnitKind
@@ -150,6 +151,7 @@ def test_tree_counts_active_members_own_and_below(client, province):
     gone.status = MemberStatus.DECEASED
     gone.save()
     login(client, province, "province")
+    client.get(reverse("admin:organizations_unit_tree"))  # the session's first-request writes
     with CaptureQueriesContext(connection) as queries:
         response = client.get(reverse("admin:organizations_unit_tree"))
     counts = tree_counts(response)
@@ -159,7 +161,15 @@ def test_tree_counts_active_members_own_and_below(client, province):
     assert counts["430102"] == (1, 1)
     assert counts["4302"] == (0, 1)
     assert counts["4399"] == (0, 0)
-    assert len(queries) < 15  # units and counts in one query each, plus session/user/nav
+    # Units and counts take one query each whatever the tree's size (the rest is session, user
+    # and the sidebar's badges): more branches with members cost no extra query.
+    for i in range(3):
+        branch = make_unit(f"43019{i}", f"新支部{i}", "branch", province.city_a)
+        create_member(branch)
+    with CaptureQueriesContext(connection) as bigger:
+        response = client.get(reverse("admin:organizations_unit_tree"))
+    assert tree_counts(response)["4301"] == (1, 8)
+    assert len(bigger) == len(queries)
 
 
 def test_tree_is_scoped(client, province):
