@@ -486,26 +486,26 @@ class MemberAdmin(ScopedModelAdmin):
         issued = ""
         if request.method == "POST" and form is not None and form.is_valid():
             try:
-                user, raw = member_account_issue(member=member, actor=request.user)
+                user, raw = member_account_issue(member=member, actor=request.user)  # type: ignore[arg-type]
             except ValidationError as exc:
                 messages.error(request, " ".join(exc.messages))
                 return HttpResponseRedirect(self._back(member))
             issued = gettext("登录名：%(u)s　临时密码：%(p)s") % {"u": user.username, "p": raw}
             form = None
-        has_account = member.user_id is not None
+        account = member.user
         return action_page(
             self,
             request,
             title=gettext("会员门户账号：%(name)s") % {"name": member.name},
             form=form,
-            submit_label=gettext("重置密码") if has_account else gettext("开通账号"),
+            submit_label=gettext("重置密码") if account is not None else gettext("开通账号"),
             back_url=self._back(member),
             intro=""
             if issued
             else (
                 gettext("该会员已有账号（%(u)s）。重置后旧密码失效，须用临时密码登录并修改。")
-                % {"u": member.user.username}
-                if has_account
+                % {"u": account.username}
+                if account is not None
                 else gettext("开通后会员可用手机号码或登录名在手机上登录会员之家（/m/）。")
             ),
             revealed=issued,
