@@ -8,3 +8,9 @@ class DuesConfig(AppConfig):
     name = "grassroots.dues"
     label = "dues"
     verbose_name = _("会费")
+
+    def ready(self) -> None:
+        from grassroots.dues.report import dues_table
+        from grassroots.planning import report_sections
+
+        report_sections.register("dues", dues_table, order=20)

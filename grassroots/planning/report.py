@@ -16,6 +16,7 @@ from grassroots.organizations.models import Unit, UnitKind
 from grassroots.planning import history
 from grassroots.planning.composition import Dimension, dimensions
 from grassroots.planning.history import CHANGE_IN, CHANGE_OUT, Column, UnitTree
+from grassroots.planning.report_sections import ExtraTable, extra_tables
 from grassroots.planning.selectors import as_of_for_year, check_unit_visible
 
 SIZE_BANDS: list[tuple[int, int | None]] = [(0, 2), (3, 9), (10, 29), (30, 49), (50, None)]
@@ -70,10 +71,11 @@ class AnnualReport:
     rows: list[ReportRow]
     checks: list[Check]
     size_rows: list[tuple[str, list[int]]]
+    extras: list[ExtraTable] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return all(c.ok for c in self.checks)
+        return all(c.ok for c in self.checks) and not any(t.failures for t in self.extras)
 
 
 def annual_report(
@@ -150,7 +152,8 @@ def annual_report(
         for gid in [unit.pk] + [k.pk for k in tree.children(unit.pk)]
         if gid in groups
     ]
-    return AnnualReport(unit, year, start_day, end_day, dims, rows, checks, size_rows)
+    extras = extra_tables(user=user, unit=unit, year=year, end_day=end_day)
+    return AnnualReport(unit, year, start_day, end_day, dims, rows, checks, size_rows, extras)
 
 
 # --- xlsx ---------------------------------------------------------------------------------
@@ -186,10 +189,12 @@ class _Book:
         ws.set_column(1, width, 7)
         return ws
 
-    def headers(self, ws: Any, groups: list[tuple[str, list[str]]], row: int = 2) -> int:
+    def headers(
+        self, ws: Any, groups: list[tuple[str, list[str]]], row: int = 2, corner: str = ""
+    ) -> int:
         """Two header rows: group headings merged over their columns; returns the first
-        data row. Single-column groups span both rows."""
-        ws.merge_range(row, 0, row + 1, 0, _("单位"), self.head)
+        data row. Single-column groups span both rows. ``corner`` heads the label column."""
+        ws.merge_range(row, 0, row + 1, 0, corner or _("单位"), self.head)
         col = 1
         for heading, subs in groups:
             if len(subs) == 1 and subs[0] == heading:
@@ -330,9 +335,26 @@ def write_xlsx(report: AnnualReport) -> bytes:
         for j, n in enumerate(counts):
             ws.write_number(first + i, 1 + j, n, book.num)
 
+    # Tables other apps add (dues, arrangements by level), numbered after the report's own.
+    for number, extra in enumerate(report.extras, start=5):
+        ws = book.sheet(
+            _("表%(n)s %(title)s") % {"n": number, "title": extra.title},
+            extra.heading,
+            extra.note,
+            len(extra.headers) + 1,
+        )
+        first = book.headers(ws, [(h, [h]) for h in extra.headers], corner=extra.corner)
+        for i, (label, values) in enumerate(extra.rows):
+            ws.write(first + i, 0, label, book.name)
+            for j, value in enumerate(values):
+                if isinstance(value, int | float):
+                    ws.write_number(first + i, 1 + j, value, book.num)
+                else:
+                    ws.write(first + i, 1 + j, str(value), book.text)
+
     # The reconciliation proof.
     ws = book.sheet(
-        _("表5 数据核对"),
+        _("表%(n)s 数据核对") % {"n": 5 + len(report.extras)},
         _("%(year)s年报表数据核对") % {"year": year},
         _("上级＝下级之和＋本级；年初数＋增加−减少＝年末数"),
         4,
@@ -348,6 +370,10 @@ def write_xlsx(report: AnnualReport) -> bytes:
     ws.set_column(1, 1, 36)
     ws.set_column(3, 3, 40)
     kinds = {"tree": _("上级＝下级之和＋本级"), "flow": _("年初＋增加−减少＝年末")}
+    extra_checks = [(t.title, t.failures) for t in report.extras if t.failures]
+    for i, (title, failures) in enumerate(extra_checks, start=len(report.checks)):
+        ws.write(first + i, 0, title, book.name)
+        ws.write(first + i, 3, _("不一致：") + "；".join(failures[:5]), book.bad)
     for i, check in enumerate(report.checks):
         ws.write(first + i, 0, check.unit.display_name, book.name)
         ws.write(first + i, 1, str(kinds[check.kind]), book.text)

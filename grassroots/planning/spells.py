@@ -27,6 +27,7 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
+from django.db.models.expressions import RawSQL
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
@@ -169,6 +170,15 @@ class _Loaded:
     arranged: set[int]
 
 
+def _among(ids: Sequence[int]) -> Any:
+    """``ids`` for an ``__in`` filter: one array parameter on PostgreSQL, where a statement with
+    5,000 placeholders costs the client more to prepare than the server to run (measured in a
+    100,000-row import), a plain list elsewhere."""
+    if connection.vendor == "postgresql":
+        return RawSQL("SELECT unnest(%s::bigint[])", (list(ids),))
+    return ids
+
+
 def _load(ids: Sequence[int] | None) -> _Loaded:
     """Arrivals, internal moves, (for the reinstated) status walks and who has political
     arrangements: of every member (``ids`` None) or of a few."""
@@ -180,9 +190,9 @@ def _load(ids: Sequence[int] | None) -> _Loaded:
     reinstated = StatusChange.objects.filter(to_status=ACTIVE).exclude(from_status="")
     walked = StatusChange.objects.exclude(from_status="")
     if ids is not None:
-        transfers = transfers.filter(member_id__in=ids)
-        reinstated = reinstated.filter(member_id__in=ids)
-        walked = walked.filter(member_id__in=ids)
+        transfers = transfers.filter(member_id__in=_among(ids))
+        reinstated = reinstated.filter(member_id__in=_among(ids))
+        walked = walked.filter(member_id__in=_among(ids))
     arrivals: dict[int, datetime.date] = {}
     moves: dict[int, list[tuple[datetime.date, int]]] = defaultdict(list)
     for member_id, kind, date, from_unit, to_unit in transfers.order_by(
@@ -202,7 +212,7 @@ def _load(ids: Sequence[int] | None) -> _Loaded:
         changes[member_id].append((date, to_status))
     arranged = PoliticalArrangement.objects.order_by()
     if ids is not None:
-        arranged = arranged.filter(member_id__in=ids)
+        arranged = arranged.filter(member_id__in=_among(ids))
     holders = set(arranged.values_list("member_id", flat=True).distinct())
     return _Loaded(arrivals, dict(moves), dict(changes), holders)
 
@@ -227,7 +237,9 @@ def _histories(rows: Iterable[tuple[Any, ...]], loaded: _Loaded) -> Iterator[His
 
 
 def _replay(ids: Sequence[int]) -> list[tuple[Any, ...]]:
-    rows = list(Member.objects.filter(pk__in=ids).order_by("pk").values_list(*_MEMBER_FIELDS))
+    rows = list(
+        Member.objects.filter(pk__in=_among(ids)).order_by("pk").values_list(*_MEMBER_FIELDS)
+    )
     return [spell for h in _histories(rows, _load(ids)) for spell in h.spells()]
 
 
@@ -266,7 +278,7 @@ def spells_refresh(*, member_ids: Iterable[int]) -> int:
     step = 5000 if connection.vendor == "postgresql" else 900
     for first in range(0, len(ids), step):
         chunk = ids[first : first + step]
-        Spell.objects.filter(member_id__in=chunk).delete()
+        Spell.objects.filter(member_id__in=_among(chunk)).delete()
         written += _insert(_replay(chunk))
     _changed()
     return written

@@ -61,7 +61,15 @@ def test_annual_report_download_is_audited(client, history):
     )
     assert response.status_code == 200
     book = CalamineWorkbook.from_filelike(io.BytesIO(response.content))
-    assert len(book.sheet_names) == 5
+    # The report's own tables, those other apps add (e.g. arrangements by level), the proof last.
+    assert book.sheet_names[:4] == [
+        "表1 会员构成",
+        "表2 界别与政治安排",
+        "表3 年度变动",
+        "表4 基层组织规模",
+    ]
+    assert book.sheet_names[-1] == f"表{len(book.sheet_names)} 数据核对"
+    assert "表5 政治安排分级" in book.sheet_names
     with zipfile.ZipFile(io.BytesIO(response.content)) as package:
         workbook = package.read("xl/workbook.xml").decode()
         sheet = package.read("xl/worksheets/sheet1.xml").decode()
