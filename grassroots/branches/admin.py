@@ -18,6 +18,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import TabularInline
+from unfold.widgets import UnfoldAdminFileFieldWidget
 
 from grassroots.accounts.models import Role
 from grassroots.branches import exports, selectors, services, signups
@@ -665,6 +666,7 @@ class ActivityFileForm(forms.Form):
     kind = forms.ChoiceField(label=_("类别"), choices=ActivityFile.Kind.choices)
     unit = forms.ModelChoiceField(label=_("上传组织"), queryset=Unit.objects.none())
     file = forms.FileField(
+        widget=UnfoldAdminFileFieldWidget,
         label=_("文件"),
         help_text=_("照片：jpg/png/gif/webp，不超过10MB；文件：pdf/Office/txt，不超过20MB"),
     )

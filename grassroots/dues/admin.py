@@ -18,6 +18,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import TabularInline
+from unfold.widgets import UnfoldAdminFileFieldWidget
 
 from grassroots.core.admin_base import ScopedModelAdmin
 from grassroots.core.scope import get_visible_or_404, unit_in_scope
@@ -196,6 +197,7 @@ class ImportForm(forms.Form):
     unit = forms.ModelChoiceField(label=_("组织"), queryset=Unit.objects.none())
     year = forms.IntegerField(label=_("会费年度"), min_value=2000, max_value=2100)
     file = forms.FileField(
+        widget=UnfoldAdminFileFieldWidget,
         label=_("收缴表（.xlsx）"),
         help_text=_(
             "第一行为表头：会员编号、姓名、金额、缴费日期、缴费方式、备注；可先导出欠缴名单作模板"

@@ -18,6 +18,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import TabularInline
+from unfold.widgets import UnfoldAdminFileFieldWidget
 
 from grassroots.branches.tabular import export_action, xlsx_response
 from grassroots.core.admin_base import ScopedModelAdmin
@@ -296,7 +297,9 @@ class SchemeAdmin(ScopedModelAdmin):
 class ScoreEntryForm(forms.Form):
     score = forms.DecimalField(label=_("得分"), min_value=0, decimal_places=2)
     evidence = forms.CharField(label=_("佐证说明"), required=False, widget=forms.Textarea)
-    evidence_file = forms.FileField(label=_("佐证材料"), required=False)
+    evidence_file = forms.FileField(
+        label=_("佐证材料"), required=False, widget=UnfoldAdminFileFieldWidget
+    )
 
 
 @admin.register(Evaluation)

@@ -19,6 +19,7 @@ from unfold.admin import TabularInline
 from unfold.decorators import action, display
 from unfold.widgets import (
     UnfoldAdminCheckboxSelectMultipleWidget,
+    UnfoldAdminFileFieldWidget,
     UnfoldAdminSelectWidget,
     UnfoldAdminTextareaWidget,
 )
@@ -215,7 +216,7 @@ class MemberTagAdmin(ScopedModelAdmin):
 # --- notices -------------------------------------------------------------------------------
 
 
-class MultipleFileInput(forms.ClearableFileInput):
+class MultipleFileInput(UnfoldAdminFileFieldWidget):
     allow_multiple_selected = True
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from unfold.widgets import UnfoldAdminFileFieldWidget
 
 from grassroots.recruitment.models import PERSON_FIELDS, Application, Prospect, Stage
 from grassroots.recruitment.services import person_clean
@@ -65,7 +66,7 @@ class ActionForm(forms.Form):
         label=_("意见"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
     quota_reason = forms.CharField(label=_("超名额理由"), required=False)
-    attachment = forms.FileField(label=_("附件"), required=False)
+    attachment = forms.FileField(label=_("附件"), required=False, widget=UnfoldAdminFileFieldWidget)
     version = forms.IntegerField(widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, stage: Stage, **kwargs: Any) -> None:

@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from unfold.widgets import UnfoldAdminFileFieldWidget
 
 from grassroots.core import audit
 from grassroots.core.admin_base import ScopedModelAdmin
@@ -69,6 +70,7 @@ def _member_list_query(request: HttpRequest) -> QueryDict | None:
 
 class UploadForm(forms.Form):
     file = forms.FileField(
+        widget=UnfoldAdminFileFieldWidget,
         label=gettext_lazy("花名册文件"),
         help_text=gettext_lazy("支持 .xlsx、.xls、.ods、.csv（UTF-8 或 GBK 编码）"),
     )

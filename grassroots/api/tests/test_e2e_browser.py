@@ -120,10 +120,9 @@ def test_import_admission_dashboard_and_a_sibling_city_sees_nothing(
     city.set_input_files(
         "input[name=file]", str(write_roster(tmp_path / "花名册.xlsx", tree.branch_a1.name))
     )
-    # Unfold's app.js writes the chosen file's name into the first text input three levels up
-    # from any file input, which on this page is the "sheet" field; a person must clear it
-    # (reported to the transfer app's owner), so the test does what that person does.
-    city.fill("input[name=sheet]", "")
+    # Unfold's app.js writes the chosen file's name into the text box of its file widget; with
+    # a plain file input it landed in the "sheet" field and broke every upload.
+    assert city.input_value("input[name=sheet]") == ""
     city.locator("select[name=unit]").select_option(str(tree.city_a.pk))
     city.locator("select[name=mode]").select_option("create")
     city.get_by_role("button", name="上传并预览").click()
