@@ -7,7 +7,7 @@ from django.urls import reverse
 
 pytestmark = pytest.mark.django_db
 
-BADGE = re.compile(r'min-w-\[18px\][^>]*>(.*?)</span>', re.S)
+BADGE = re.compile(r"min-w-\[18px\][^>]*>(.*?)</span>", re.S)
 
 
 @pytest.mark.parametrize("who", ["province", "city_a", "branch_a1", "leader", "admin"])
