@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from grassroots.accounts.models import User
 from grassroots.branches.models import ActivityKind
+from grassroots.core.logging import redact
 from grassroots.members.models import Degree, Education, Member, Sector, Sex, Title
 from grassroots.platforms.models import ProposalKind
 
@@ -64,6 +65,10 @@ class LoginForm(forms.Form):
             return data
         user = authenticate(self.request, username=username_for_login(login), password=password)
         if user is None:
+            if redact(login) != login:
+                # People type their ID number here; the failure page must not print it in full.
+                self.data = self.data.copy()
+                self.data["login"] = redact(login)
             raise forms.ValidationError(
                 _("手机号码/用户名或密码不正确。多次输错后账号将被暂时锁定。"), code="invalid"
             )

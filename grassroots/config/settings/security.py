@@ -52,7 +52,7 @@ AXES_LOCKOUT_CALLABLE = "grassroots.accounts.lockout.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "grassroots.core.middleware.client_ip"
 AXES_USERNAME_CALLABLE = "grassroots.accounts.lockout.attempt_username"
 AXES_ENABLE_ADMIN = False  # unlocking is a scoped action on the user list
-AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "password", "otp", "id_number"]
+AXES_SENSITIVE_PARAMETERS = ["username", "login", "ip_address", "password", "otp", "id_number"]
 AXES_VERBOSE = False
 AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins are in the audit log already
 

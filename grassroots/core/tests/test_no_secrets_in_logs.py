@@ -133,11 +133,6 @@ def test_redaction_reaches_every_handler(tmp_path):
     assert_clean(text, "file handler")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="portal.forms.LoginForm re-renders the typed login in full; mask it as the console's "
-    "ConsoleAuthenticationForm does, then remove this mark",
-)
 def test_portal_sign_in_failure(logs, province):
     response = Client().post("/m/login/", {"login": ID_NUMBER, "password": PASSWORD})
     assert response.status_code == 200
