@@ -67,8 +67,9 @@ class LoginForm(forms.Form):
         if user is None:
             if redact(login) != login:
                 # People type their ID number here; the failure page must not print it in full.
-                self.data = self.data.copy()
-                self.data["login"] = redact(login)
+                masked: Any = self.data.copy()  # type: ignore[attr-defined]
+                masked["login"] = redact(login)
+                self.data = masked
             raise forms.ValidationError(
                 _("手机号码/用户名或密码不正确。多次输错后账号将被暂时锁定。"), code="invalid"
             )
