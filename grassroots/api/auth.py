@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Model
 from django.http import HttpRequest
 from ninja.security import HttpBearer, SessionAuth
 
 from grassroots.accounts.services import token_authenticate
 from grassroots.core import context
+from grassroots.core.scope import get_visible_or_404
 
 
 class TokenAuth(HttpBearer):
@@ -43,3 +45,9 @@ DEFAULT_AUTH = [TokenAuth(), StaffSessionAuth()]
 def acting_user(request: HttpRequest) -> Any:
     """The user a route acts for (set by whichever auth accepted the request)."""
     return getattr(request, "auth", None)
+
+
+def visible_or_404(request: HttpRequest, model: type[Model], pk: int) -> Any:
+    """Row ``pk`` of ``model`` if the acting user's scope holds it; otherwise the API's 404 (a
+    row outside scope and a missing row answer alike)."""
+    return get_visible_or_404(model._default_manager.all(), acting_user(request), pk=pk)

@@ -6,14 +6,13 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 
+from grassroots.api.auth import visible_or_404
 from grassroots.api.pagination import DEFAULT_PAGE_SIZE, paginate
-from grassroots.core.scope import get_visible_or_404
 from grassroots.elections import procedure, selectors, services
 from grassroots.elections.models import Election, Term
 from grassroots.members.models import Member
@@ -21,26 +20,6 @@ from grassroots.organizations.models import Unit
 
 PREFIX = "/elections"
 router = Router(tags=["elections"])
-
-
-def _call(fn: Any, **kwargs: Any) -> Any:
-    try:
-        return fn(**kwargs)
-    except PermissionDenied as exc:
-        raise HttpError(403, str(exc) or _("无权办理")) from exc
-    except ValidationError as exc:
-        if hasattr(exc, "error_dict"):
-            text = "；".join(f"{k}: {'，'.join(v)}" for k, v in exc.message_dict.items())
-        else:
-            text = "；".join(exc.messages)
-        raise HttpError(422, text) from exc
-
-
-def _visible(request: HttpRequest, model: Any, pk: int) -> Any:
-    try:
-        return get_visible_or_404(model._default_manager.all(), request.user, pk=pk)
-    except Http404 as exc:
-        raise HttpError(404, _("未找到")) from exc
 
 
 class CandidateIn(Schema):
@@ -208,13 +187,13 @@ def terms_due(request: HttpRequest, months: int | None = None):
 
 @router.get("/{int:pk}")
 def get_election(request: HttpRequest, pk: int):
-    return _detail(_visible(request, Election, pk), request.user)
+    return _detail(visible_or_404(request, Election, pk), request.user)
 
 
 @router.post("", response={201: dict})
 def create_election(request: HttpRequest, payload: RequestIn):
     """The unit's 请示; candidates are members of the unit's subtree."""
-    unit = _visible(request, Unit, payload.unit_id)
+    unit = visible_or_404(request, Unit, payload.unit_id)
     members = {
         m.pk: m
         for m in Member.objects.visible_to(request.user)  # type: ignore[attr-defined]
@@ -224,8 +203,7 @@ def create_election(request: HttpRequest, payload: RequestIn):
     missing = [str(c.member_id) for c in payload.candidates if c.member_id not in members]
     if missing:
         raise HttpError(422, _("candidates: 会员不存在：%(ids)s") % {"ids": "、".join(missing)})
-    election = _call(
-        services.election_request,
+    election = services.election_request(
         unit=unit,
         request_date=payload.request_date,
         proposed_seats=payload.proposed_seats,
@@ -240,9 +218,8 @@ def create_election(request: HttpRequest, payload: RequestIn):
 
 @router.post("/{int:pk}/approve")
 def approve(request: HttpRequest, pk: int, payload: ApproveIn):
-    election = _visible(request, Election, pk)
-    _call(
-        services.election_approve,
+    election = visible_or_404(request, Election, pk)
+    services.election_approve(
         election=election,
         approval_date=payload.approval_date,
         seats=payload.seats,
@@ -257,8 +234,8 @@ def approve(request: HttpRequest, pk: int, payload: ApproveIn):
 
 @router.post("/{int:pk}/reject")
 def reject(request: HttpRequest, pk: int, payload: RejectIn):
-    election = _visible(request, Election, pk)
-    _call(services.election_reject, election=election, reason=payload.reason, actor=request.user)
+    election = visible_or_404(request, Election, pk)
+    services.election_reject(election=election, reason=payload.reason, actor=request.user)
     election.refresh_from_db()
     return _detail(election, request.user)
 
@@ -266,9 +243,8 @@ def reject(request: HttpRequest, pk: int, payload: RejectIn):
 @router.post("/{int:pk}/meeting")
 def meeting(request: HttpRequest, pk: int, payload: MeetingIn):
     """The meeting and the votes per candidate id; the result is counted by the server."""
-    election = _visible(request, Election, pk)
-    _call(
-        services.election_record_meeting,
+    election = visible_or_404(request, Election, pk)
+    services.election_record_meeting(
         election=election,
         meeting_date=payload.meeting_date,
         total_voters=payload.total_voters,
@@ -283,17 +259,16 @@ def meeting(request: HttpRequest, pk: int, payload: MeetingIn):
 
 @router.post("/{int:pk}/install")
 def install(request: HttpRequest, pk: int):
-    election = _visible(request, Election, pk)
-    _call(services.election_install, election=election, actor=request.user)
+    election = visible_or_404(request, Election, pk)
+    services.election_install(election=election, actor=request.user)
     election.refresh_from_db()
     return _detail(election, request.user)
 
 
 @router.post("/{int:pk}/file")
 def file(request: HttpRequest, pk: int, payload: FileIn):
-    election = _visible(request, Election, pk)
-    _call(
-        services.election_file,
+    election = visible_or_404(request, Election, pk)
+    services.election_file(
         election=election,
         filed_date=payload.filed_date,
         note=payload.note,

@@ -7,15 +7,14 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 
+from grassroots.api.auth import visible_or_404
 from grassroots.api.pagination import DEFAULT_PAGE_SIZE, paginate
-from grassroots.core.scope import get_visible_or_404
 from grassroots.figures import selectors, services
 from grassroots.figures.models import Figure, Nomination, Round
 from grassroots.members.models import ArrangementKind, ArrangementLevel, Member
@@ -23,26 +22,6 @@ from grassroots.organizations.models import Unit
 
 PREFIX = "/figures"
 router = Router(tags=["figures"])
-
-
-def _call(fn: Any, **kwargs: Any) -> Any:
-    try:
-        return fn(**kwargs)
-    except PermissionDenied as exc:
-        raise HttpError(403, str(exc) or _("无权办理")) from exc
-    except ValidationError as exc:
-        if hasattr(exc, "error_dict"):
-            text = "；".join(f"{k}: {'，'.join(v)}" for k, v in exc.message_dict.items())
-        else:
-            text = "；".join(exc.messages)
-        raise HttpError(422, text) from exc
-
-
-def _visible(request: HttpRequest, model: Any, pk: int) -> Any:
-    try:
-        return get_visible_or_404(model._default_manager.all(), request.user, pk=pk)
-    except Http404 as exc:
-        raise HttpError(404, _("未找到")) from exc
 
 
 def _ref(model: Any, code: str, field: str) -> Any:
@@ -176,7 +155,7 @@ def list_rounds(request: HttpRequest, page: int = 1, page_size: int = DEFAULT_PA
 
 @router.get("/rounds/{int:pk}")
 def get_round(request: HttpRequest, pk: int):
-    rnd = _visible(request, Round, pk)
+    rnd = visible_or_404(request, Round, pk)
     data = _round(rnd)
     data["nominations"] = [
         _nomination(n) for n in selectors.nominations_visible(request.user).filter(round=rnd)
@@ -186,9 +165,8 @@ def get_round(request: HttpRequest, pk: int):
 
 @router.post("/rounds", response={201: dict})
 def open_round(request: HttpRequest, payload: RoundIn):
-    unit = _visible(request, Unit, payload.unit_id)
-    rnd = _call(
-        services.round_open,
+    unit = visible_or_404(request, Unit, payload.unit_id)
+    rnd = services.round_open(
         unit=unit,
         kind=_ref(ArrangementKind, payload.kind, "kind"),
         level=_ref(ArrangementLevel, payload.level, "level"),
@@ -204,16 +182,15 @@ def open_round(request: HttpRequest, payload: RoundIn):
 
 @router.post("/rounds/{int:pk}/close")
 def close_round(request: HttpRequest, pk: int):
-    rnd = _visible(request, Round, pk)
-    return _round(_call(services.round_close, round=rnd, actor=request.user))
+    rnd = visible_or_404(request, Round, pk)
+    return _round(services.round_close(round=rnd, actor=request.user))
 
 
 @router.post("/rounds/{int:pk}/nominations", response={201: dict})
 def propose(request: HttpRequest, pk: int, payload: ProposeIn):
-    rnd = _visible(request, Round, pk)
-    member = _visible(request, Member, payload.member_id)
-    nomination = _call(
-        services.nomination_propose,
+    rnd = visible_or_404(request, Round, pk)
+    member = visible_or_404(request, Member, payload.member_id)
+    nomination = services.nomination_propose(
         round=rnd,
         member=member,
         reason=payload.reason,
@@ -224,9 +201,8 @@ def propose(request: HttpRequest, pk: int, payload: ProposeIn):
 
 @router.post("/nominations/{int:pk}/review")
 def review(request: HttpRequest, pk: int, payload: ReviewIn):
-    nomination = _visible(request, Nomination, pk)
-    done = _call(
-        services.nomination_review,
+    nomination = visible_or_404(request, Nomination, pk)
+    done = services.nomination_review(
         nomination=nomination,
         recommend=payload.recommend,
         comment=payload.comment,
@@ -237,9 +213,8 @@ def review(request: HttpRequest, pk: int, payload: ReviewIn):
 
 @router.post("/nominations/{int:pk}/outcome")
 def outcome(request: HttpRequest, pk: int, payload: OutcomeIn):
-    nomination = _visible(request, Nomination, pk)
-    done = _call(
-        services.nomination_outcome,
+    nomination = visible_or_404(request, Nomination, pk)
+    done = services.nomination_outcome(
         nomination=nomination,
         arranged=payload.arranged,
         post=payload.post,
@@ -252,7 +227,7 @@ def outcome(request: HttpRequest, pk: int, payload: OutcomeIn):
 
 @router.get("/{int:pk}")
 def get_figure(request: HttpRequest, pk: int):
-    figure = _visible(request, Figure, pk)
+    figure = visible_or_404(request, Figure, pk)
     profile = selectors.figure_profile(figure=figure, user=request.user)
     data = _figure(figure)
     data.update(
@@ -295,9 +270,8 @@ def get_figure(request: HttpRequest, pk: int):
 
 @router.post("", response={201: dict})
 def add_figure(request: HttpRequest, payload: FigureIn):
-    member = _visible(request, Member, payload.member_id)
-    figure = _call(
-        services.figure_add,
+    member = visible_or_404(request, Member, payload.member_id)
+    figure = services.figure_add(
         member=member,
         category=payload.category,
         since=payload.since,
@@ -310,9 +284,8 @@ def add_figure(request: HttpRequest, payload: FigureIn):
 
 @router.post("/{int:pk}/assessments", response={201: dict})
 def add_assessment(request: HttpRequest, pk: int, payload: AssessmentIn):
-    figure = _visible(request, Figure, pk)
-    a = _call(
-        services.assessment_add,
+    figure = visible_or_404(request, Figure, pk)
+    a = services.assessment_add(
         figure=figure,
         date=payload.date,
         assessor=payload.assessor,
