@@ -28,3 +28,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 # Browsers on the intranet reach the site over HTTPS only; plain-http subresources are upgraded.
 CONTENT_SECURITY_POLICY["DIRECTIVES"]["upgrade-insecure-requests"] = True  # type: ignore[assignment]  # noqa: F405
 GRASSROOTS_CSP_CONSOLE_DIRECTIVES["upgrade-insecure-requests"] = True  # type: ignore[assignment]  # noqa: F405
+
+# Web workers keep their PostgreSQL connection between requests (a new connection forks a server
+# process each time); health checks drop one the server closed. SQLite opens files, not servers.
+if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("GRASSROOTS_DB_CONN_MAX_AGE", "60"))  # noqa: F405
