@@ -223,7 +223,9 @@ class RoundConfirmation(AuditedModel, ScopedModel):
     @property
     def is_late(self) -> bool:
         if self.state == self.State.CONFIRMED:
-            return bool(self.confirmed_at and self.confirmed_at.date() > self.round.deadline)
+            # The confirming day in Asia/Shanghai: an aware datetime's .date() is the UTC day.
+            confirmed = self.confirmed_at and timezone.localtime(self.confirmed_at).date()
+            return bool(confirmed and confirmed > self.round.deadline)
         return timezone.localdate() > self.round.deadline
 
 

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
@@ -619,7 +620,8 @@ class Contribution:
 
 def _day(value: datetime.datetime | datetime.date | None) -> datetime.date | None:
     if isinstance(value, datetime.datetime):
-        return value.date()
+        # The day in Asia/Shanghai: an aware datetime's .date() would be the UTC day.
+        return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
     return value
 
 

@@ -120,3 +120,16 @@ def test_late_units_and_reminders(province):
             confirmation=round_.confirmations.get(unit=province.city_a),
             actor=province.users["city_a"],
         )
+
+
+@pytest.mark.django_db
+def test_a_confirmation_after_midnight_in_shanghai_is_late_whatever_the_utc_day(province):
+    round_ = _open(province)
+    ReportingRound.objects.filter(pk=round_.pk).update(deadline=datetime.date(2026, 11, 25))
+    confirmation = round_.confirmations.select_related("round").get(unit=province.city_b)
+    confirmation.state = RoundConfirmation.State.CONFIRMED
+    # 16:30 UTC on the 25th is 00:30 on the 26th in Asia/Shanghai: a day past the deadline.
+    confirmation.confirmed_at = datetime.datetime(2026, 11, 25, 16, 30, tzinfo=datetime.UTC)
+    assert confirmation.is_late
+    confirmation.confirmed_at = datetime.datetime(2026, 11, 25, 15, 30, tzinfo=datetime.UTC)
+    assert not confirmation.is_late
