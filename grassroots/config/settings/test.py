@@ -9,7 +9,9 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 TASKS["default"] = {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}
 if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
-    suffix = os.environ.get("GRASSROOTS_TEST_DB_SUFFIX", "")
+    # One test database per run, so concurrent runs on one server never drop each other's
+    # database; exported so that servers and workers a test starts use the same one.
+    suffix = os.environ.setdefault("GRASSROOTS_TEST_DB_SUFFIX", f"_{os.getpid()}")
     DATABASES["default"]["TEST"] = {"NAME": f"test_grassroots{suffix}"}
 # WhiteNoise looks for collected static files at start-up; tests never collect them.
 WHITENOISE_AUTOREFRESH = True
