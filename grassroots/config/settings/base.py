@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from grassroots.config.keys import load_or_create_key
@@ -155,12 +156,25 @@ STORAGES = {
 }
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10000
 
-TASKS = {
-    "default": {
-        "BACKEND": "django_tasks_db.DatabaseBackend",
-        "QUEUES": ["default"],
+# The task queue: the database (django-tasks-db, the default: nothing else to run) or Redis
+# (django-tasks-rq) for deployments with task workers on several machines. `grassroots worker`
+# serves whichever is configured; docs/decisions/0043-task-queue-backends.md.
+GRASSROOTS_TASKS = os.environ.get("GRASSROOTS_TASKS", "database")
+if GRASSROOTS_TASKS not in ("database", "rq"):
+    raise ImproperlyConfigured(
+        f"GRASSROOTS_TASKS must be 'database' or 'rq', not {GRASSROOTS_TASKS!r}"
+    )
+if GRASSROOTS_TASKS == "rq":
+    INSTALLED_APPS.append("django_rq")
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    RQ_QUEUES = {
+        "default": {
+            "URL": os.environ.get("GRASSROOTS_REDIS_URL", "redis://127.0.0.1:6379/0"),
+            "DEFAULT_TIMEOUT": 3600,
+        }
     }
-}
+else:
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 # Member numbers: {year} of joining and a per-year {seq}; unit code is available as {unit}.
 GRASSROOTS_MEMBER_NUMBER_FORMAT = os.environ.get(

@@ -1,4 +1,5 @@
-"""`grassroots worker`: the django-tasks-db worker, a heartbeat, and the periodic jobs."""
+"""`grassroots worker`: the configured task queue's worker (django-tasks-db, or RQ on Redis when
+``GRASSROOTS_TASKS=rq``), a heartbeat, and the periodic jobs."""
 
 from __future__ import annotations
 
@@ -72,6 +73,9 @@ class Command(BaseCommand):
             float(settings.GRASSROOTS_WORKER_HEARTBEAT_SECONDS),
             run_jobs=not options["no_periodic"],
         )
+        if settings.GRASSROOTS_TASKS == "rq":
+            self._run_rq(name, ticker, options)
+            return
         worker = Worker(
             queue_names=options["queue_name"].split(","),
             interval=options["interval"],
@@ -90,5 +94,23 @@ class Command(BaseCommand):
         worker.configure_signals()
         try:
             worker.run()
+        finally:
+            ticker.stopping.set()
+
+    def _run_rq(self, name: str, ticker: Ticker, options: dict[str, Any]) -> None:
+        """RQ's worker on the Redis queues (each task in a forked work horse); the heartbeat and
+        the periodic jobs still run here, claimed through the database as with the default
+        backend, so any mix of workers runs each job once."""
+        import django_rq
+
+        queues = [] if options["queue_name"] == "*" else options["queue_name"].split(",")
+        worker = django_rq.get_worker(*queues, job_class="django_tasks_rq.Job", name=name)
+        self.stdout.write(
+            _("任务进程 %(name)s 已启动（Redis 队列）；定时任务：%(jobs)s")
+            % {"name": name, "jobs": ", ".join(j.name for j in periodic.jobs()) or "-"}
+        )
+        ticker.start()
+        try:
+            worker.work(with_scheduler=False, logging_level="INFO")
         finally:
             ticker.stopping.set()
