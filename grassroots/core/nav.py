@@ -1,8 +1,11 @@
 """Console navigation for core: notifications and the audit log, users and tokens."""
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.core.cache import cache
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -24,6 +27,29 @@ def link(title, icon: str, url_name: str, permission: str | Callable | None = No
     if permission:
         item["permission"] = permission
     return item
+
+
+def cached_badge(func: Callable[..., str]) -> Callable[..., str]:
+    """A sidebar badge callback answered from a short per-user cache.
+
+    Every console page shows the sidebar, so uncached counts would run their queries on every
+    page view; a count may lag a change by ``GRASSROOTS_BADGE_CACHE_SECONDS`` (default 30 s,
+    0 turns the cache off). The lists behind the badges are never cached.
+    """
+
+    @functools.wraps(func)
+    def badge(request) -> str:
+        seconds = getattr(settings, "GRASSROOTS_BADGE_CACHE_SECONDS", 30)
+        if not seconds:
+            return func(request)
+        key = f"grassroots:badge:{func.__module__}.{func.__qualname__}:{request.user.pk}"
+        value = cache.get(key)
+        if value is None:
+            value = func(request)
+            cache.set(key, value, seconds)
+        return value
+
+    return badge
 
 
 SECTIONS = [

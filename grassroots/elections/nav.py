@@ -2,9 +2,10 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from grassroots.core.nav import link
+from grassroots.core.nav import cached_badge, link
 
 
+@cached_badge
 def due_badge(request) -> str:
     """Units in scope whose term has expired or ends within the warning period ("" hides it)."""
     from grassroots.elections.selectors import terms_due
@@ -13,6 +14,7 @@ def due_badge(request) -> str:
     return str(n) if n else ""
 
 
+@cached_badge
 def todo_badge(request) -> str:
     from grassroots.elections.selectors import elections_waiting
 

@@ -2,9 +2,10 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from grassroots.core.nav import link
+from grassroots.core.nav import cached_badge, link
 
 
+@cached_badge
 def inbox_badge(request) -> str:
     """The sidebar count of applications waiting for this user's action ("" hides the badge)."""
     from grassroots.recruitment.selectors import inbox_count

@@ -32,7 +32,7 @@ CSRF_TRUSTED_ORIGINS = [
 ]
 
 INSTALLED_APPS = [
-    "unfold",
+    "grassroots.config.console.ConsoleConfig",  # Unfold, lighter per page
     "unfold.contrib.filters",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -68,7 +68,9 @@ INSTALLED_APPS = [
 
 # The apps whose nav.py (console navigation) and api.py (REST routes) are collected.
 GRASSROOTS_APPS = [
-    a.removeprefix("grassroots.") for a in INSTALLED_APPS if a.startswith("grassroots.")
+    a.removeprefix("grassroots.")
+    for a in INSTALLED_APPS
+    if a.startswith("grassroots.") and not a.startswith("grassroots.config.")
 ]
 
 MIDDLEWARE = [

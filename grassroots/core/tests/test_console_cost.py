@@ -1,0 +1,92 @@
+"""What makes console pages cheaper must not change them: the lazy app list, column headers
+computed once per changelist, badges included only where an item has one, and cached badges."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+from django.contrib import admin
+from django.test import override_settings
+from django.urls import reverse
+from unfold.templatetags import unfold_list
+
+from grassroots.config.console_site import ConsoleSite
+from grassroots.core.nav import cached_badge
+from grassroots.members.tests.factories import create_member
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_console_runs_on_the_lighter_site():
+    assert isinstance(admin.site, ConsoleSite)
+
+
+def test_the_app_list_is_built_only_when_read(rf, province, monkeypatch):
+    from django.contrib.admin.sites import AdminSite
+
+    built = []
+    original = AdminSite._build_app_dict
+
+    def counting(self, request, label=None):
+        built.append(label)
+        return original(self, request, label)
+
+    monkeypatch.setattr(AdminSite, "_build_app_dict", counting)
+    request = rf.get("/admin/")
+    request.user = province.users["city_a"]
+    context = admin.site.each_context(request)
+    assert built == []  # every console page builds its context: no app list there
+    assert "members" in {app["app_label"] for app in context["available_apps"]}
+    assert built == [None]  # built once, when read
+
+
+def test_member_list_headers_are_computed_once_per_page(client, province, monkeypatch):
+    for _ in range(3):
+        create_member(province.city_a)
+    import grassroots.config.console_site as console
+
+    assert unfold_list.result_headers is console.result_headers_once
+    calls = []
+    original = console._unfold_result_headers
+
+    def counting(cl):  # Unfold's own computation, counted
+        calls.append(cl)
+        return original(cl)
+
+    monkeypatch.setattr(console, "_unfold_result_headers", counting)
+    client.force_login(province.users["city_a"])
+    page = client.get(reverse("admin:members_member_changelist"))
+    assert page.status_code == 200
+    assert len({id(cl) for cl in calls}) == 1 and len(calls) == 1
+    text = page.content.decode()
+    assert text.count("data-label=") >= 3  # every row still carries its column labels
+
+
+def test_only_items_with_a_badge_include_the_badge_template(client, province):
+    client.force_login(province.users["province"])
+    page = client.get(reverse("admin:index")).content.decode()
+    assert page.count("min-w-[18px]") <= 3  # the three badge items at most, not every item
+
+
+@override_settings(GRASSROOTS_BADGE_CACHE_SECONDS=30)
+def test_badges_are_cached_per_user_for_a_short_while():
+    from django.core.cache import cache
+
+    cache.clear()
+    answers = iter(["3", "5", "7"])
+
+    @cached_badge
+    def count(request) -> str:
+        return next(answers)
+
+    alice, bob = (
+        SimpleNamespace(user=SimpleNamespace(pk=1)),
+        SimpleNamespace(user=SimpleNamespace(pk=2)),
+    )
+    assert count(alice) == "3"
+    assert count(alice) == "3"  # from the cache
+    assert count(bob) == "5"  # another user, another entry
+    with override_settings(GRASSROOTS_BADGE_CACHE_SECONDS=0):
+        assert count(alice) == "7"  # cache off: always fresh
+    cache.clear()
