@@ -20,3 +20,4 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 GRASSROOTS_BADGE_CACHE_SECONDS = 0  # tests see every count at once (one test turns it on)
+GRASSROOTS_SIDEBAR_CACHE_SECONDS = 0  # tests see permission changes in the sidebar at once

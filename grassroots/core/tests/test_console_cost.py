@@ -90,3 +90,32 @@ def test_badges_are_cached_per_user_for_a_short_while():
     with override_settings(GRASSROOTS_BADGE_CACHE_SECONDS=0):
         assert count(alice) == "7"  # cache off: always fresh
     cache.clear()
+
+
+@override_settings(GRASSROOTS_SIDEBAR_CACHE_SECONDS=60)
+def test_the_sidebar_is_built_once_per_user_and_active_item(client, province, monkeypatch):
+    from django.core.cache import cache
+    from unfold.sites import UnfoldAdminSite
+
+    cache.clear()
+    built = []
+    original = UnfoldAdminSite.get_sidebar_list
+
+    def counting(self, request):
+        built.append((request.user.username, request.path))
+        return original(self, request)
+
+    monkeypatch.setattr(UnfoldAdminSite, "get_sidebar_list", counting)
+    members = reverse("admin:members_member_changelist")
+    client.force_login(province.users["city_a"])
+    first = client.get(members).content.decode()
+    again = client.get(members + "?q=zhang").content.decode()
+    assert built == [("city_a", members)]  # the second page reused the fragment
+    start = first.index('id="nav-sidebar-apps"')
+    sidebar = first[start : first.index("<form", start)]  # the items, not the sign-out form
+    assert sidebar in again and 'href="' + members in sidebar
+    client.get(reverse("admin:organizations_unit_changelist"))  # another active item
+    client.force_login(province.users["city_b"])
+    client.get(members)  # another user
+    assert len(built) == 3
+    cache.clear()
