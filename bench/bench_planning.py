@@ -10,10 +10,17 @@ BENCH_PLANNING_SQLITE (a file; default var/bench_planning.sqlite3), BENCH_PLANNI
 ("postgres" or "sqlite"). The issue's scale: BENCH_PLANNING_MEMBERS=1000000
 BENCH_PLANNING_SQLITE_MEMBERS=100000.
 
-Each measurement runs REPEAT times cold (the planning counts cache cleared before each run:
-what the first reader after a write waits) and REPEAT times warm (the cached counts, keyed by
-the spells version: what every later reader waits until the next write); medians and bests
-are printed. Counts come from the membership-spells table (docs/decisions/0006).
+Counts come from the membership-spells table and are cached unit by unit: a committed write
+makes only the units whose spells it touched recount (docs/decisions/0006). Each figure is
+measured REPEAT times in four states, medians and bests printed:
+
+* cold — the cache cleared before each run: a fresh process, or after a full rebuild;
+* after an unrelated write — a member of another city edited (education: their spells on
+  every day are rewritten) and committed just before: what a reader of this city waits;
+* after a related write — a member inside the figure's subtree edited and committed just
+  before: what the first reader after every write in their scope waits (for the province's
+  figures every write is related);
+* warm — nothing written since the last read.
 """
 
 from __future__ import annotations
@@ -96,13 +103,14 @@ def child() -> None:
     from django.core.cache import cache
     from django.core.management import call_command
     from django.db import connection
+    from django.db.models import Q
     from django.test import Client
 
     from grassroots.accounts.models import Role, User
     from grassroots.core.context import acting
     from grassroots.core.demo import demo_exists, demo_generate
     from grassroots.dashboard.selectors import dashboard
-    from grassroots.members.models import Member, StatusChange, Transfer
+    from grassroots.members.models import Education, Member, MemberStatus, StatusChange, Transfer
     from grassroots.organizations.models import Unit
     from grassroots.planning.report import annual_report, write_xlsx
     from grassroots.planning.selectors import composition
@@ -125,6 +133,23 @@ def child() -> None:
         Unit.objects.filter(parent=root, kind__level=2),
         key=lambda u: Member.objects.filter(unit__path__startswith=u.path).count(),
     )
+    educations = list(Education.objects.order_by("pk").values_list("pk", flat=True)[:2])
+
+    def writer(subtree: Unit, outside: bool) -> Callable[[], None]:
+        """A committed edit of one active member's education, inside ``subtree`` or not."""
+        members = Member.objects.filter(status=MemberStatus.ACTIVE)
+        inside = Q(unit__path__startswith=subtree.path)
+        member = members.exclude(inside).first() if outside else members.filter(inside).first()
+        assert member is not None
+
+        def write() -> None:
+            member.education_id = (
+                educations[1] if member.education_id == educations[0] else educations[0]
+            )
+            member.save(update_fields=["education", "updated_at"])
+
+        return write
+
     today = datetime.date.today()
     year = today.year - 1
     past = datetime.date(today.year - 2, 6, 30)
@@ -148,27 +173,33 @@ def child() -> None:
 
     with acting(user, source="cli"):
         figures = [
-            (f"province annual report {year} (data + xlsx)", report, 2.0),
-            ("dashboard figures (selector)", lambda: dashboard(user), 0.3),
-            ("dashboard page (GET /admin/)", home_page, 0.3),
+            (f"province annual report {year} (data + xlsx)", report, 2.0, root),
+            ("dashboard figures (selector)", lambda: dashboard(user), 0.3, root),
+            ("dashboard page (GET /admin/)", home_page, 0.3, root),
             (
                 f"composition of city {city.code} as of {past}",
                 lambda: composition(user=user, unit=city, day=past),
                 0.5,
+                city,
             ),
         ]
-        for label, fn, goal in figures:
+        for label, fn, goal, subtree in figures:
             try:
                 fn()  # warms the connection, the plans and the operating system's page cache
             except Exception as exc:  # a broken page must not hide the other figures
                 print(f"  {label}: failed ({type(exc).__name__}: {exc})", flush=True)
                 continue
-            cold = _laps(fn, cache.clear)
-            warm = _laps(fn, lambda: None)
+            states = [("cold", _laps(fn, cache.clear))]
+            if subtree.parent_id is not None:
+                states.append(("after an unrelated write", _laps(fn, writer(subtree, True))))
+            states.append(("after a related write", _laps(fn, writer(subtree, False))))
+            states.append(("warm", _laps(fn, lambda: None)))
+            shown = "; ".join(
+                f"{state} {statistics.median(laps) * 1000:.0f} ms (best {min(laps) * 1000:.0f})"
+                for state, laps in states
+            )
             print(
-                f"  {label}: cold median {statistics.median(cold) * 1000:.0f} ms "
-                f"(best {min(cold) * 1000:.0f}), warm median "
-                f"{statistics.median(warm) * 1000:.1f} ms "
+                f"  {label}: {shown} — medians of {REPEAT} "
                 f"(goal {goal * 1000:.0f} ms at 1,000,000 on PostgreSQL)",
                 flush=True,
             )

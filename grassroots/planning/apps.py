@@ -10,6 +10,10 @@ class PlanningConfig(AppConfig):
     verbose_name = _("规划统计")
 
     def ready(self) -> None:
-        from grassroots.planning import spells
+        from grassroots.planning import freshness, spells
 
+        # The touched units are read on both sides of the spells' upkeep (receivers run in
+        # the order they were connected): the counts cache recounts only those units.
+        freshness.connect_before()
         spells.connect()  # the membership spells follow every member, transfer, status write
+        freshness.connect_after()

@@ -14,7 +14,7 @@ import contextlib
 import datetime
 import hashlib
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +24,7 @@ from django.db.models import Case, Count, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
 
 from grassroots.organizations.models import Unit
+from grassroots.planning import freshness
 from grassroots.planning import spells as spell_table
 from grassroots.planning.models import Spell
 
@@ -96,7 +97,10 @@ class UnitTree:
         return total
 
 
-def _unit_filter(tree: UnitTree, prefix: str = "") -> Q:
+def _unit_filter(tree: UnitTree, prefix: str = "", only: list[int] | None = None) -> Q:
+    """The subtree's spells (or only those of the units ``only``)."""
+    if only is not None:
+        return Q(**{f"{prefix}unit_id__in": only})
     if tree.root.parent_id is None:
         return Q()
     if len(tree.units) <= _IN_LIST_LIMIT:
@@ -141,17 +145,46 @@ def _no_jit() -> contextlib.AbstractContextManager[Any]:
     return off()
 
 
-def _cached(kind: str, tree: UnitTree, parts: Any, compute: Any) -> Any:
-    """``compute()``, remembered per subtree, arguments and spells version."""
-    if spell_table.changed_in_transaction():
-        return compute()
+# A subtree whose changed units are more than this share of its units is recounted whole.
+_RECOUNT_SHARE = 0.25
+
+
+def _cached(
+    kind: str,
+    tree: UnitTree,
+    parts: Any,
+    compute: Callable[[list[int] | None], dict[int, Any]],
+) -> dict[int, Any]:
+    """Own-unit figures ``compute(units)`` (``None``: the whole subtree), remembered per
+    subtree and arguments, and kept current unit by unit (``planning.freshness``): after a
+    committed write only the units whose spells it touched are recounted."""
+    if spell_table.changed_in_transaction() or freshness.pending_in_transaction():
+        return compute(None)
     units = hashlib.sha1(",".join(map(str, sorted(tree.units))).encode()).hexdigest()
-    raw = repr((kind, spell_table.version(), tree.root.pk, units, parts))
+    raw = repr((kind, tree.root.pk, units, parts))
     key = "planning:" + hashlib.sha1(raw.encode()).hexdigest()
-    found = cache.get(key)
-    if found is None:
-        found = compute()
-        cache.set(key, found, CACHE_SECONDS)
+    # Versions are read before counting: a write committed in between is then either
+    # counted and re-counted later, never missed.
+    epoch, sub = freshness.subtree_version(tree.root.pk)
+    entry = cache.get(key)
+    if entry is not None and entry[0] == epoch and entry[1] == sub:
+        found: dict[int, Any] = entry[3]
+        return found
+    own = {uid: v for uid, v in freshness.own_versions().items() if uid in tree.units}
+    stale: list[int] | None = None
+    if entry is not None and entry[0] == epoch:
+        before: dict[int, int] = entry[2]
+        stale = sorted(uid for uid in tree.units if own.get(uid, 0) != before.get(uid, 0))
+        if len(stale) > max(1, _RECOUNT_SHARE * len(tree.units)):
+            stale = None
+    if stale is None:
+        found = compute(None)
+    else:
+        recount = set(stale)
+        found = {uid: v for uid, v in entry[3].items() if uid not in recount}
+        if stale:
+            found.update(compute(stale))
+    cache.set(key, (epoch, sub, own, found), CACHE_SECONDS)
     return found
 
 
@@ -203,21 +236,27 @@ def count(
     Columns counted through a related table (``via``) read the spells of its members."""
     if not columns:
         return {}
-    parts = ([_column_key(c) for c in columns], _sql(base), by_unit)
+    parts = ([_column_key(c) for c in columns], _sql(base))
     found: dict[int, dict[str, int]] = _cached(
-        "count", tree, parts, lambda: _count(tree, columns, base, by_unit)
+        "count", tree, parts, lambda only: _count(tree, columns, base, only)
     )
+    if not by_unit:
+        whole: dict[str, int] = {}
+        for values in found.values():
+            for key, n in values.items():
+                whole[key] = whole.get(key, 0) + n
+        return {tree.root.pk: whole} if whole else {}
     return {uid: dict(values) for uid, values in found.items()}
 
 
 def _count(
-    tree: UnitTree, columns: Sequence[Column], base: Q | None, by_unit: bool
+    tree: UnitTree, columns: Sequence[Column], base: Q | None, only: list[int] | None = None
 ) -> dict[int, dict[str, int]]:
-    scope = _unit_filter(tree)
+    scope = _unit_filter(tree, only=only)
     own: dict[int, dict[str, int]] = defaultdict(dict)
 
     def add(unit_id: int, key: str, n: int) -> None:
-        bucket = own[unit_id if by_unit else tree.root.pk]
+        bucket = own[unit_id]
         bucket[key] = bucket.get(key, 0) + n
 
     plain = [c for c in columns if c.via is None]
@@ -227,7 +266,7 @@ def _count(
         qs = Spell.objects.filter(scope)
         if base is not None:
             qs = qs.filter(base)
-        keys = ["unit_id"] if by_unit else []
+        keys = ["unit_id"]
         if len(days) == 1:
             qs = qs.filter(on_roll_q(day0))
         else:
@@ -243,16 +282,23 @@ def _count(
             for c in plain:
                 if c.day == day0 and not row.get("_on", 1):
                     continue
-                add(row.get("unit_id", tree.root.pk), c.key, row[c.key] or 0)
+                add(row["unit_id"], c.key, row[c.key] or 0)
 
     via_columns = [c for c in columns if c.via is not None]
     if via_columns:
         # Each related table is read without joins; the spells behind all of them once.
-        held = {
-            c.key: set(c.via.values_list("member_id", flat=True))
-            for c in via_columns
-            if c.via is not None
-        }
+        held: dict[str, set[int]] = {}
+        for c in via_columns:
+            assert c.via is not None
+            via = c.via
+            if only is not None:
+                # Recounting a few units: only their members' rows (a semi-join on the
+                # narrow table), not every arrangement held in the province.
+                here = Spell.objects.filter(scope)
+                if c.hint is not None:
+                    here = here.filter(c.hint)
+                via = via.filter(member_id__in=here.values("member_id"))
+            held[c.key] = set(via.values_list("member_id", flat=True))
         everyone = sorted(set().union(*held.values()))
         first = min(c.day for c in via_columns)
         last = max(c.day for c in via_columns)
@@ -302,15 +348,19 @@ def admitted(tree: UnitTree, first: datetime.date, last: datetime.date) -> dict[
     """New members (not arrivals from another province) between two dates inclusive, by the
     unit they joined."""
     found: dict[int, int] = _cached(
-        "admitted", tree, (first, last), lambda: _admitted(tree, first, last)
+        "admitted", tree, (first, last), lambda only: _admitted(tree, first, last, only)
     )
     return dict(found)
 
 
-def _admitted(tree: UnitTree, first: datetime.date, last: datetime.date) -> dict[int, int]:
+def _admitted(
+    tree: UnitTree, first: datetime.date, last: datetime.date, only: list[int] | None = None
+) -> dict[int, int]:
     rows = (
         Spell.objects.filter(
-            _unit_filter(tree), start_kind=Spell.Start.ADMITTED, start__range=(first, last)
+            _unit_filter(tree, only=only),
+            start_kind=Spell.Start.ADMITTED,
+            start__range=(first, last),
         )
         .order_by()
         .values("unit_id")
@@ -324,16 +374,16 @@ def changes(tree: UnitTree, first: datetime.date, last: datetime.date) -> dict[i
     so that on the roll at ``first - 1 day`` + in - out = on the roll at ``last`` for every
     unit. Moves between two units count at both ends."""
     found: dict[int, dict[str, int]] = _cached(
-        "changes", tree, (first, last), lambda: _changes(tree, first, last)
+        "changes", tree, (first, last), lambda only: _changes(tree, first, last, only)
     )
     return {uid: dict(values) for uid, values in found.items()}
 
 
 def _changes(
-    tree: UnitTree, first: datetime.date, last: datetime.date
+    tree: UnitTree, first: datetime.date, last: datetime.date, only: list[int] | None = None
 ) -> dict[int, dict[str, int]]:
     own: dict[int, dict[str, int]] = defaultdict(dict)
-    scope = _unit_filter(tree)
+    scope = _unit_filter(tree, only=only)
     spells = Spell.objects.filter(scope).order_by()
     began = spells.filter(start__range=(first, last)).values("unit_id", "start_kind")
     for row in _rows(began.annotate(n=Count("id"))):

@@ -1,0 +1,206 @@
+"""Cached counts follow committed writes unit by unit (planning.freshness): after any kind of
+write every cached figure equals a fresh count and the brute-force recount, a write in one
+city leaves another city's figures cached, and only the touched units are recounted."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from grassroots.core.context import acting
+from grassroots.members.models import (
+    ArrangementKind,
+    ArrangementLevel,
+    Education,
+    Member,
+    MemberStatus,
+    PoliticalArrangement,
+    Transfer,
+)
+from grassroots.members.services import (
+    member_bulk_create,
+    member_set_status,
+    transfer_accept,
+    transfer_start,
+)
+from grassroots.members.tests.factories import create_member
+from grassroots.planning import freshness, history
+from grassroots.planning.composition import dimensions
+from grassroots.planning.history import UnitTree
+from grassroots.planning.tests.scenario import build_history
+from grassroots.planning.tests.test_history import _brute_force
+
+PAST = datetime.date(2023, 6, 30)
+NOW = datetime.date(2026, 6, 30)
+
+
+def _columns(day: datetime.date) -> list[history.Column]:
+    return [b.column(day) for d in dimensions(day) for b in d.buckets]
+
+
+def _figures(root) -> dict:
+    """What readers ask for: compositions on two days, the year's flows and admissions."""
+    tree = UnitTree.of(root)
+    return {
+        "past": history.count(tree, _columns(PAST)),
+        "now": history.count(tree, _columns(NOW)),
+        "changes": history.changes(tree, datetime.date(2023, 1, 1), datetime.date(2023, 12, 31)),
+        "admitted": history.admitted(tree, datetime.date(2021, 1, 1), NOW),
+    }
+
+
+def _fresh(root) -> dict:
+    tree = UnitTree.of(root)
+    return {
+        "past": history._count(tree, _columns(PAST), None),
+        "now": history._count(tree, _columns(NOW), None),
+        "changes": history._changes(tree, datetime.date(2023, 1, 1), datetime.date(2023, 12, 31)),
+        "admitted": history._admitted(tree, datetime.date(2021, 1, 1), NOW),
+    }
+
+
+def _assert_exact(province) -> None:
+    for root in (province.province, province.city_a, province.city_b):
+        assert _figures(root) == _fresh(root), root.code
+    # …and the cached rolls equal the member-by-member replay of the history.
+    tree = UnitTree.of(province.province)
+    cached = tree.rollup(history.count(tree, [history.Column("total", PAST)]))
+    on_roll = _brute_force(PAST)
+    for uid, unit in tree.units.items():
+        expected = sum(
+            len(ms) for u, ms in on_roll.items() if tree.units[u].path.startswith(unit.path)
+        )
+        assert cached.get(uid, {}).get("total", 0) == expected, unit.code
+
+
+def _writes(province):
+    """One committed write of every kind the spells follow."""
+    a1 = Member.objects.filter(unit=province.branch_a1, status=MemberStatus.ACTIVE).first()
+    b1 = Member.objects.filter(unit=province.branch_b1, status=MemberStatus.ACTIVE).first()
+    assert a1 is not None and b1 is not None
+    education = Education.objects.exclude(pk=a1.education_id).first()
+    kind = ArrangementKind.objects.first()
+    level = ArrangementLevel.objects.first()
+
+    def edit() -> None:
+        a1.education = education
+        a1.save()
+
+    def admit() -> None:
+        create_member(province.branch_a2, join_date=datetime.date(2026, 3, 1))
+
+    def backdated() -> None:
+        create_member(province.branch_b1, join_date=datetime.date(2022, 3, 1))
+
+    def move() -> None:
+        t = transfer_start(member=b1, to_unit=province.branch_a1)
+        transfer_accept(transfer=t, date=datetime.date(2023, 2, 1))
+
+    def unmove() -> None:
+        # The move deleted: the member's spells now lie in one unit only; the unit they
+        # left loses its spell without gaining one (only the units before the write say so).
+        Transfer.objects.filter(member=b1, state=Transfer.State.ACCEPTED).order_by("-pk")[
+            0
+        ].delete()
+
+    def leave() -> None:
+        member_set_status(member=a1, status=MemberStatus.DECEASED, date=datetime.date(2023, 3, 3))
+
+    def arrange() -> None:
+        PoliticalArrangement.objects.create(
+            member=b1, kind=kind, level=level, start_date=datetime.date(2022, 1, 1)
+        )
+
+    def delete() -> None:
+        Member.objects.filter(unit=province.city_a).first().delete()
+
+    def bulk() -> None:
+        with acting(None, source="cli"):
+            member_bulk_create(
+                members=[
+                    Member(
+                        unit=province.direct_branch,
+                        name="批量甲",
+                        sex="F",
+                        join_date=datetime.date(2022, 5, 5),
+                    )
+                ],
+                operation="test",
+            )
+
+    return [edit, admit, backdated, move, unmove, leave, arrange, delete, bulk]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_cached_figures_equal_fresh_counts_after_every_kind_of_write(province):
+    build_history(province)
+    cache.clear()
+    _assert_exact(province)
+    for write in _writes(province):
+        write()
+        _assert_exact(province)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_write_elsewhere_leaves_a_city_cached_and_recounts_only_its_unit(province):
+    build_history(province)
+    cache.clear()
+    city_a = UnitTree.of(province.city_a)
+    whole = UnitTree.of(province.province)
+    columns = _columns(PAST)
+    history.count(city_a, columns)
+    history.count(whole, columns)
+
+    create_member(province.branch_b1, join_date=datetime.date(2026, 3, 1))  # in the other city
+    with CaptureQueriesContext(connection) as read:
+        history.count(city_a, columns)
+    assert len(read.captured_queries) == 1  # the versions: the figures came from the cache
+
+    recounted: list[list[int] | None] = []
+    real = history._count
+
+    def spy(tree, cols, base, only=None):
+        recounted.append(only)
+        return real(tree, cols, base, only)
+
+    history._count = spy  # type: ignore[assignment]
+    try:
+        assert history.count(whole, columns) == history._count(whole, columns, None)
+    finally:
+        history._count = real  # type: ignore[assignment]
+    assert recounted[0] == [province.branch_b1.pk]  # only the touched unit was recounted
+
+
+@pytest.mark.django_db(transaction=True)
+def test_uncommitted_and_rolled_back_writes_bump_nothing(province):
+    build_history(province)
+    cache.clear()
+    tree = UnitTree.of(province.province)
+    columns = _columns(NOW)
+    history.count(tree, columns)
+    before = freshness.subtree_version(province.province.pk)
+    with transaction.atomic():
+        create_member(province.branch_a1, join_date=datetime.date(2026, 1, 2))
+        assert freshness.pending_in_transaction()
+        inside = history.count(tree, columns)
+        assert inside == history._count(tree, columns, None)  # its own write, uncached
+        transaction.set_rollback(True)
+    assert freshness.subtree_version(province.province.pk) == before
+    assert history.count(tree, columns) == history._count(tree, columns, None)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rebuild_invalidates_everything(province):
+    from grassroots.members.services import members_written
+
+    build_history(province)
+    cache.clear()
+    epoch = freshness.subtree_version(province.province.pk)[0]
+    with transaction.atomic():
+        members_written.send(sender=Member, member_ids=None)
+    assert freshness.subtree_version(province.province.pk)[0] == epoch + 1
+    _assert_exact(province)
