@@ -121,6 +121,11 @@ def _indicator_params(key: str, ref: Reference, day: datetime.date, age_limit: i
 
 
 def dashboard(user: Any, *, today: datetime.date | None = None) -> Dashboard | None:
+    with history.one_reading():  # the figures' versions read once for the page
+        return _dashboard(user, today=today)
+
+
+def _dashboard(user: Any, *, today: datetime.date | None = None) -> Dashboard | None:
     unit = home_unit(user)
     if unit is None:
         return None
@@ -146,7 +151,16 @@ def dashboard(user: Any, *, today: datetime.date | None = None) -> Dashboard | N
     mine = totals.get(unit.pk, {})
     total = mine.get("now", 0)
     admitted = new.get(unit.pk, {}).get("n", 0)
-    planned = quota_for(unit, year)
+    children = tree.children(unit.pk)
+    quotas = quotas_for([unit, *children], year)
+    # quota_for(unit, year), from the target already read: its new-member target, else
+    # (no active target at all) the quota row that quotas_for read.
+    if target is not None and target.new_members is not None:
+        planned: int | None = target.new_members
+    elif target is None:
+        planned = quotas[unit.pk]
+    else:
+        planned = quota_for(unit, year)
     active = {"status__exact": "active"}
     joined = {"join_date__gte": first.isoformat()}
 
@@ -172,8 +186,6 @@ def dashboard(user: Any, *, today: datetime.date | None = None) -> Dashboard | N
         Figure(_("优才"), mine.get("talents", 0), members_url(unit, is_talent__exact="1", **active))
     )
 
-    children = tree.children(unit.pk)
-    quotas = quotas_for(children, year)
     for child in children:
         board.units.append(
             UnitLine(

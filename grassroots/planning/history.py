@@ -11,6 +11,7 @@ start + in − out = end holds for every unit by construction.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import datetime
 import hashlib
 from collections import Counter, defaultdict
@@ -149,6 +150,31 @@ def _no_jit() -> contextlib.AbstractContextManager[Any]:
 _RECOUNT_SHARE = 0.25
 
 
+_reading: contextvars.ContextVar[dict[Any, Any] | None] = contextvars.ContextVar(
+    "planning_reading", default=None
+)
+
+
+@contextlib.contextmanager
+def one_reading() -> Iterator[None]:
+    """Several figures of one page read the versions once: they are then all as current as
+    the first read (the start of the request), and the page saves a query per figure."""
+    token = _reading.set({})
+    try:
+        yield
+    finally:
+        _reading.reset(token)
+
+
+def _remembered(key: Any, read: Callable[[], Any]) -> Any:
+    memo = _reading.get()
+    if memo is None:
+        return read()
+    if key not in memo:
+        memo[key] = read()
+    return memo[key]
+
+
 def _cached(
     kind: str,
     tree: UnitTree,
@@ -165,12 +191,13 @@ def _cached(
     key = "planning:" + hashlib.sha1(raw.encode()).hexdigest()
     # Versions are read before counting: a write committed in between is then either
     # counted and re-counted later, never missed.
-    epoch, sub = freshness.subtree_version(tree.root.pk)
+    epoch, sub = _remembered(("sub", tree.root.pk), lambda: freshness.subtree_version(tree.root.pk))
     entry = cache.get(key)
     if entry is not None and entry[0] == epoch and entry[1] == sub:
         found: dict[int, Any] = entry[3]
         return found
-    own = {uid: v for uid, v in freshness.own_versions().items() if uid in tree.units}
+    every: dict[int, int] = _remembered("own", freshness.own_versions)
+    own = {uid: v for uid, v in every.items() if uid in tree.units}
     stale: list[int] | None = None
     if entry is not None and entry[0] == epoch:
         before: dict[int, int] = entry[2]

@@ -82,3 +82,26 @@ def test_linked_member_list_matches_the_figure(client, populated):
         assert member.name in html
     outside = Member.objects.get(unit=populated.branch_b1)
     assert outside.name not in html
+
+
+@pytest.mark.django_db
+def test_planned_figures_equal_quota_for(populated):
+    """The dashboard reads quotas for the unit and its children at once; each equals
+    quota_for: a plan's new-member target, else the yearly quota row, else none."""
+    from grassroots.planning.models import YearlyQuota
+    from grassroots.planning.selectors import quota_for
+
+    year = datetime.date.today().year
+    YearlyQuota.objects.create(unit=populated.province, year=year, new_members=9)
+    YearlyQuota.objects.create(unit=populated.city_a, year=year, new_members=7)
+    YearlyQuota.objects.create(unit=populated.branch_a1, year=year, new_members=3)
+    for who in ("province", "city_a"):
+        board = dashboard(populated.users[who])
+        assert board is not None
+        planned = quota_for(board.unit, year)
+        note = next(c.note for c in board.cards if c.label == "今年新发展")
+        assert note == f"计划{planned}人"
+        for line in board.units:
+            assert line.planned == quota_for(line.unit, year)
+    assert quota_for(populated.city_a, year) == 4  # the plan's target wins over the row
+    assert quota_for(populated.province, year) == 9
