@@ -27,6 +27,7 @@ from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import F
+from django.db.models.expressions import RawSQL
 from django.db.models.signals import post_delete, post_save
 
 from grassroots.core.models import Sequence
@@ -104,10 +105,14 @@ def _units_of(member_ids: list[int]) -> set[int]:
     if not member_ids:
         return set()
     found: set[int] = set()
-    for first in range(0, len(member_ids), 5000):
-        chunk = member_ids[first : first + 5000]
+    postgres = connection.vendor == "postgresql"
+    step = 100_000 if postgres else 900
+    for first in range(0, len(member_ids), step):
+        chunk = member_ids[first : first + step]
+        # PostgreSQL takes the ids as one array parameter (a long IN list costs more to plan).
+        among = RawSQL("SELECT unnest(%s::bigint[])", [chunk]) if postgres else chunk
         found.update(
-            Spell.objects.filter(member_id__in=chunk)
+            Spell.objects.filter(member_id__in=among)
             .order_by()
             .values_list("unit_id", flat=True)
             .distinct()
@@ -186,13 +191,19 @@ def _around_bulk(sender: Any, member_ids: Iterable[int] | None = None, **kwargs:
 _MODELS = (Member, Transfer, StatusChange, PoliticalArrangement)
 
 
+def _before_bulk(sender: Any, member_ids: Iterable[int] | None = None, **kwargs: Any) -> None:
+    if member_ids is not None and kwargs.get("created"):
+        return  # members just inserted (``created=True``) had no spells before
+    _around_bulk(sender, member_ids=member_ids, **kwargs)
+
+
 def connect_before() -> None:
     """Receivers that run before the spells' upkeep (the member's units before the write)."""
     for model in _MODELS:
         name = model._meta.model_name
         post_save.connect(_around, sender=model, dispatch_uid=f"planning-fresh-before-{name}")
         post_delete.connect(_around, sender=model, dispatch_uid=f"planning-fresh-bdel-{name}")
-    members_written.connect(_around_bulk, dispatch_uid="planning-fresh-before-bulk")
+    members_written.connect(_before_bulk, dispatch_uid="planning-fresh-before-bulk")
 
 
 def _after(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:

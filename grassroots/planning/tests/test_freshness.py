@@ -204,3 +204,28 @@ def test_a_rebuild_invalidates_everything(province):
         members_written.send(sender=Member, member_ids=None)
     assert freshness.subtree_version(province.province.pk)[0] == epoch + 1
     _assert_exact(province)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the COPY path runs on PostgreSQL")
+def test_cached_figures_follow_a_copy_import(province):
+    from grassroots.transfer.bulk import COPY_THRESHOLD, insert_members
+
+    build_history(province)
+    cache.clear()
+    _assert_exact(province)
+    specs = [
+        (
+            province.branch_b1,
+            {
+                "name": f"导入{i}",
+                "sex": "M",
+                "join_date": datetime.date(2022, 1, 1),
+                "id_number": "",
+            },
+        )
+        for i in range(COPY_THRESHOLD)
+    ]
+    with acting(None, source="cli"):
+        insert_members(specs, operation="test-import")
+    _assert_exact(province)
