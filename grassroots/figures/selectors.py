@@ -104,16 +104,31 @@ def figure_profile(*, figure: Figure, user: Any) -> Profile:
 def arrangements_by_level(
     user: Any, *, day: datetime.date | None = None, unit_path: str | None = None
 ) -> list[dict[str, Any]]:
-    """Political arrangements in force on ``day`` held by active members in scope, per level
-    and kind: [{"level", "level_rank", "kind", "people", "posts"}], highest level first.
-    ``unit_path`` narrows to one subtree (the statistical report's unit). "people" counts each
-    member once per level and kind; "posts" counts arrangements."""
+    """Political arrangements in force on ``day`` held by members on the roll that day in
+    scope, per level and kind: [{"level", "level_rank", "kind", "people", "posts"}], highest
+    level first. ``unit_path`` narrows to one subtree (the statistical report's unit). "people"
+    counts each member once per level and kind; "posts" counts arrangements.
+
+    Who was on the roll where on ``day`` comes from the membership-spells table, as in every
+    as-of count (docs/decisions/0006): its spells of members holding any arrangement are a
+    partial index, so the query never scans the member table (at 1,000,000 members that scan
+    was most of the annual report's time)."""
+    from grassroots.core.scope import user_scope_path
+    from grassroots.planning.models import Spell
+
     day = day or timezone.localdate()
-    qs = PoliticalArrangement.objects.visible_to(user).filter(  # type: ignore[attr-defined]
-        held_on(day), member__status=MemberStatus.ACTIVE
+    scope = user_scope_path(user)
+    if scope is None:
+        return []
+    on_roll = Spell.objects.filter(arranged=True, start__lte=day).filter(
+        Q(end__isnull=True) | Q(end__gt=day)
     )
-    if unit_path:
-        qs = qs.filter(member__unit__path__startswith=unit_path)
+    for path in (scope, unit_path):
+        if path:
+            on_roll = on_roll.filter(unit__path__startswith=path)
+    qs = PoliticalArrangement.objects.filter(
+        held_on(day), member_id__in=on_roll.values("member_id")
+    )
     rows = (
         qs.values("level__name", "level__rank", "level__order", "kind__name", "kind__order")
         .annotate(people=Count("member", distinct=True), posts=Count("id"))

@@ -181,3 +181,24 @@ def test_statistics_per_level_terms_and_makeup_are_scoped(province):
         province.users["province"], day=day, unit_path=province.city_b.path
     )
     assert [(r["level"], r["people"]) for r in narrowed] == [("省级", 1)]
+
+
+def test_arrangements_count_members_on_the_roll_on_the_day_asked(province):
+    """As every as-of figure: a member who resigned later still counts on an earlier day."""
+    from grassroots.members.models import MemberStatus
+    from grassroots.members.services import member_set_status
+
+    leaver = create_member(province.branch_a1, join_date=datetime.date(2010, 1, 1))
+    _arrange(leaver, "provincial", "cppcc-member", "省政协第十三届", datetime.date(2023, 1, 1))
+    member_set_status(
+        member=leaver, status=MemberStatus.RESIGNED, date=datetime.date(2026, 3, 1), reason="退会"
+    )
+    city = province.users["city_a"]
+    before = selectors.arrangements_by_level(city, day=datetime.date(2025, 12, 31))
+    after = selectors.arrangements_by_level(city, day=datetime.date(2026, 6, 1))
+    assert [(r["level"], r["people"]) for r in before] == [("省级", 1)]
+    assert after == []
+    assert (
+        selectors.arrangements_by_level(province.users["city_b"], day=datetime.date(2025, 12, 31))
+        == []
+    )
