@@ -195,6 +195,7 @@ def phase_import(url: str, path: str) -> dict:
         "first_error": report.errors[0].as_dict() if report.errors else None,
         "peak_mb": _peak_mb(),
         "baseline_mb": before,
+        "phases": report.timings,
     }
 
 
@@ -253,10 +254,15 @@ def main() -> None:
                 Path(f"{sqlite}{suffix}").unlink(missing_ok=True)
             url = f"sqlite:///{sqlite}"
         _run("setup", url)
+        load_before = os.getloadavg()[0]
         floor = _run("floor", url, str(path))
         result = _run("import", url, str(path))
+        load_after = os.getloadavg()[0]
         export = _run("export", url)
         ratio = result["import_s"] / floor["floor_s"]
+        print(
+            f"[{db}] load average (1 min): {load_before:.2f} before the floor, {load_after:.2f} after the import"
+        )
         print(
             f"[{db}] floor: calamine read {floor['read_s']:.2f}s + raw insert "
             f"{floor['insert_s']:.2f}s = {floor['floor_s']:.2f}s ({floor['rows']} rows)"
@@ -267,6 +273,10 @@ def main() -> None:
             f"{result['rows'] / result['import_s']:.0f} rows/s; {ratio:.1f}x floor; "
             f"peak RSS {result['peak_mb']:.0f} MB (process baseline {result['baseline_mb']:.0f} MB)"
         )
+        phases = result.get("phases") or {}
+        if phases:
+            shown = ", ".join(f"{name} {seconds:.2f}s" for name, seconds in phases.items())
+            print(f"[{db}] import phases: {shown}")
         if result["first_error"]:
             print(f"[{db}] first error: {result['first_error']}")
         print(

@@ -33,7 +33,7 @@ from grassroots.members.identity import check_identity, normalize_phone
 from grassroots.members.models import Degree, Member
 from grassroots.members.services import existing_id_hashes, member_update
 from grassroots.organizations.models import Unit
-from grassroots.transfer import bulk, columns, readers, values, workbooks
+from grassroots.transfer import bulk, columns, readers, stream, values, workbooks
 from grassroots.transfer.models import ImportJob
 
 OPERATION = "transfer.import_members"
@@ -77,6 +77,8 @@ class ImportReport:
     preview_headers: list[str] = field(default_factory=list)
     error_workbook: bytes = b""
     job: ImportJob | None = None
+    # Seconds per phase (read, validate, write, …), for benchmarks and logs; not in as_json.
+    timings: dict[str, float] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
         if self.file_error:
@@ -404,8 +406,10 @@ def import_members(
     if not restrict_to_unit:
         scope = user_scope_path(actor)
         root = unit.path if scope is None else scope
+    started = time.perf_counter()
     try:
         table = readers.read_table(path, sheet)
+        report.timings["read"] = time.perf_counter() - started
         header = columns.find_header(table.rows)
         if header is None:
             raise readers.FileReadError(
@@ -422,7 +426,10 @@ def import_members(
         )
     if not dry_run and (valid_only or not report.errors):
         report.written = True
+    finishing = time.perf_counter()
     _finish(report, job, file_name, unit, mode, actor)
+    report.timings["finish"] = time.perf_counter() - finishing
+    report.timings["total"] = time.perf_counter() - started
     return report
 
 
@@ -471,6 +478,17 @@ def _validate(
     if report.rows == 0:
         raise readers.FileReadError(_("表头下面没有数据行"))
     report.preview_headers = [h for h in header.headers if h]
+    for _number, cells in data_rows[:PREVIEW_ROWS]:
+        report.preview.append(
+            {
+                header.headers[col]: (
+                    mask_id_number(values.compact(cells[col]))
+                    if key == "id_number"
+                    else values.text(cells[col] if col < len(cells) else "")
+                )
+                for key, col in header.fields.items()
+            }
+        )
     total = report.rows
     prefetch = None
     if not report.dry_run and mode == ImportJob.Mode.CREATE and connection.vendor == "postgresql":
@@ -478,28 +496,62 @@ def _validate(
         prefetch = bulk.PinyinPrefetch(
             [values.compact(cells[name_col]) for _n, cells in data_rows if name_col < len(cells)]
         )
-    parsed: list[ParsedRow] = []
-    for done, (number, cells) in enumerate(data_rows, start=1):
-        parsed.append(parser.parse(number, cells, report.errors))
-        if progress is not None and (done % BATCH == 0 or done == total):
-            progress(done // 2, total)
-    for row in parsed[:PREVIEW_ROWS]:
-        report.preview.append(
-            {
-                header.headers[col]: (
-                    mask_id_number(values.compact(row.cells[col]))
-                    if key == "id_number"
-                    else values.text(row.cells[col] if col < len(row.cells) else "")
-                )
-                for key, col in header.fields.items()
-            }
-        )
     try:
+        if (
+            prefetch is not None
+            and not report.valid_only
+            and len(data_rows) >= bulk.COPY_THRESHOLD
+            and _streamed(report, parser, data_rows, unit, prefetch, progress)
+        ):
+            return
+        validating = time.perf_counter()
+        parsed: list[ParsedRow] = []
+        for done, (number, cells) in enumerate(data_rows, start=1):
+            parsed.append(parser.parse(number, cells, report.errors))
+            if progress is not None and (done % BATCH == 0 or done == total):
+                progress(done // 2, total)
         _check_duplicates(report, parser, parsed)
+        writing = time.perf_counter()
+        report.timings["validate"] = writing - validating
         _plan_and_write(report, parser, parsed, unit, mode, actor, progress, prefetch, table)
+        report.timings["write"] = time.perf_counter() - writing
     finally:
         if prefetch is not None:
             prefetch.close()
+
+
+def _streamed(
+    report: ImportReport,
+    parser: _RowParser,
+    data_rows: list[tuple[int, list[object]]],
+    unit: Unit,
+    prefetch: bulk.PinyinPrefetch,
+    progress: Progress | None,
+) -> bool:
+    """A large create on PostgreSQL: validate and COPY slice by slice (``transfer.stream``).
+    False when it met anything to report: nothing was written and the full path takes over."""
+    extra = {"file": getattr(report.job, "file_name", ""), "job": getattr(report.job, "pk", None)}
+    try:
+        created = stream.StreamImport(
+            parser=parser,
+            rows=data_rows,
+            unit=unit,
+            operation=OPERATION,
+            extra=extra,
+            prefetch=prefetch,
+            progress=progress,
+            timings=report.timings,
+        ).run()
+    except stream.Fallback:
+        report.timings.clear()
+        if connection.in_atomic_block:  # only in a caller's transaction (tests)
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        return False
+    report.valid = report.created = created
+    if progress is not None:
+        progress(report.rows, report.rows)
+    return True
 
 
 def _check_duplicates(report: ImportReport, parser: _RowParser, parsed: list[ParsedRow]) -> None:

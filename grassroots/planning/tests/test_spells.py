@@ -197,6 +197,73 @@ def test_copy_import_refreshes_the_table(province):
 
 
 @pytest.mark.django_db
+def test_refresh_of_every_member_equals_the_replay(history):
+    # On PostgreSQL most members go through the set-based statement, the moved, arrived and
+    # reinstated ones through the replay: together they must give the replay's rows.
+    ids = list(Member.objects.values_list("pk", flat=True))
+    before = _table()
+    assert spells.spells_refresh(member_ids=ids) == sum(before.values())
+    assert _table() == before
+    assert_current()
+
+
+@pytest.mark.django_db
+def test_created_members_get_the_replayed_spell(province):
+    """The path of a bulk create (``created=True``): members written without signals, in every
+    shape a new row can have, get exactly the spells the replay gives them."""
+    from django.utils import timezone
+
+    a1 = province.branch_a1
+    utc = datetime.UTC
+    shapes = [
+        {"join_date": datetime.date(2020, 1, 1)},
+        # No join date: the local (Asia/Shanghai) day of creation, here the day after UTC's.
+        {"created_at": datetime.datetime(2024, 3, 1, 17, 30, tzinfo=utc)},
+        {"created_at": datetime.datetime(2024, 3, 1, 15, 59, tzinfo=utc)},
+        {
+            "join_date": datetime.date(2019, 5, 1),
+            "status": MemberStatus.RESIGNED,
+            "status_date": datetime.date(2023, 2, 1),
+        },
+        {
+            "join_date": datetime.date(2019, 5, 1),
+            "status": MemberStatus.DECEASED,
+            "status_date": datetime.date(2019, 5, 1),  # left on the start day: never on the roll
+        },
+        {"join_date": datetime.date(2019, 5, 1), "status": MemberStatus.EXPELLED},  # no date
+        {
+            "status": MemberStatus.TRANSFERRED_OUT,
+            "status_date": datetime.date(2025, 1, 1),
+            "created_at": datetime.datetime(2024, 6, 1, tzinfo=utc),
+        },
+        {"join_date": datetime.date(2021, 7, 1), "sex": "F", "is_talent": True},
+    ]
+    rows = []
+    for n, shape in enumerate(shapes):
+        fields = {"name": f"新建{n}", "sex": "M", "created_at": timezone.now(), **shape}
+        rows.append(Member(unit=a1, **fields))
+    members = Member.objects.bulk_create(rows)  # no signals: no spells yet
+    PoliticalArrangement.objects.bulk_create(
+        [
+            PoliticalArrangement(
+                member=members[0],
+                kind=ArrangementKind.objects.first(),
+                level=ArrangementLevel.objects.first(),
+                start_date=datetime.date(2024, 5, 1),
+            )
+        ]
+    )
+    assert not Spell.objects.exists()
+    written = spells.spells_refresh(member_ids=[m.pk for m in members], created=True)
+    assert written == 6
+    assert Spell.objects.get(member=members[0]).arranged is True
+    starts = dict(Spell.objects.values_list("member_id", "start"))
+    assert starts[members[1].pk] == datetime.date(2024, 3, 2)
+    assert starts[members[2].pk] == datetime.date(2024, 3, 1)
+    assert_current()
+
+
+@pytest.mark.django_db
 def test_rebuild_equals_incremental_upkeep(history):
     before = _table()
     Spell.objects.all().delete()
