@@ -27,6 +27,7 @@ from django.conf import settings
 from django.db import connection, connections, models
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from pypinyin.constants import PHRASES_DICT
 
 from grassroots.core import audit, context, pinyin, sensitive, sequences
 from grassroots.core.audit import AuditEvent
@@ -75,11 +76,43 @@ def insert_members(
     return len(specs)
 
 
+@functools.lru_cache(maxsize=65536)
+def _char_options(char: str) -> tuple[str, ...]:
+    (readings,) = pinyin._char_readings(char)
+    return tuple(readings)
+
+
+def _readings(chars: str) -> list[list[str]]:
+    """``pinyin._char_readings(chars)``. When no run of two or more of the characters is a
+    phrase pypinyin knows, it reads each character on its own: then each character's readings
+    are looked up once per import instead of running pypinyin on every name (a test keeps the
+    two equal over tens of thousands of names); with a phrase, the whole call."""
+    n = len(chars)
+    for start in range(n - 1):
+        for end in range(start + 2, n + 1):
+            if chars[start:end] in PHRASES_DICT:
+                return pinyin._char_readings(chars)
+    return [list(_char_options(char)) for char in chars]
+
+
+def syllable_options(name: str) -> list[list[str]]:
+    """``pinyin.syllable_options(name)`` with the character readings above."""
+    name = "".join(name.split())
+    for compound in pinyin.COMPOUND_SURNAMES:
+        if name.startswith(compound):
+            surname = [[r] for r in pinyin.SURNAME_READINGS[compound]]
+            return surname + _readings(name[len(compound) :])
+    options = _readings(name)
+    if name and name[0] in pinyin.SURNAME_READINGS and options:
+        options[0] = list(dict.fromkeys([*pinyin.SURNAME_READINGS[name[0]], *options[0]]))
+    return options
+
+
 def name_pinyin(name: str) -> tuple[str, str, tuple[str, ...]]:
     """``pinyin.primary(name)`` and ``pinyin.search_keys(name)`` (cut to the key column's 64
     characters) from a single ``syllable_options`` call: pypinyin is the costliest step of a
     large import and the two functions would each run it. Kept equal by a test."""
-    options = [o for o in pinyin.syllable_options(name) if o != [""]]
+    options = [o for o in syllable_options(name) if o != [""]]
     full = "".join(o[0] for o in options)
     initials = "".join(o[0][0] for o in options if o[0])
     if not options:
@@ -125,21 +158,6 @@ class PinyinPrefetch:
         self.futures = []
         self.close()
         return self.ready
-
-    def wait_for(self, names: Iterable[str]) -> dict[str, tuple[str, str, tuple[str, ...]]]:
-        """What is ready, once every one of ``names`` is (or no chunk is left to wait for).
-        The chunks follow the names' first appearance, so a slice of the file waits only for
-        the chunks up to its own names."""
-        ready = self.ready
-        for name in names:
-            if name in ready:
-                continue
-            while name not in ready and self.futures:
-                chunk, future = self.futures.pop(0)
-                ready.update(zip(chunk, future.result(), strict=True))
-            if not self.futures:
-                break
-        return ready
 
     def close(self) -> None:
         if self.executor is not None:

@@ -490,20 +490,22 @@ def _validate(
             }
         )
     total = report.rows
+    copying = not report.dry_run and mode == ImportJob.Mode.CREATE
+    copying = copying and connection.vendor == "postgresql"
+    if (
+        copying
+        and not report.valid_only
+        and len(data_rows) >= bulk.COPY_THRESHOLD
+        and _streamed(report, parser, data_rows, unit, progress)
+    ):
+        return
     prefetch = None
-    if not report.dry_run and mode == ImportJob.Mode.CREATE and connection.vendor == "postgresql":
+    if copying:
         name_col = header.fields["name"]
         prefetch = bulk.PinyinPrefetch(
             [values.compact(cells[name_col]) for _n, cells in data_rows if name_col < len(cells)]
         )
     try:
-        if (
-            prefetch is not None
-            and not report.valid_only
-            and len(data_rows) >= bulk.COPY_THRESHOLD
-            and _streamed(report, parser, data_rows, unit, prefetch, progress)
-        ):
-            return
         validating = time.perf_counter()
         parsed: list[ParsedRow] = []
         for done, (number, cells) in enumerate(data_rows, start=1):
@@ -525,7 +527,6 @@ def _streamed(
     parser: _RowParser,
     data_rows: list[tuple[int, list[object]]],
     unit: Unit,
-    prefetch: bulk.PinyinPrefetch,
     progress: Progress | None,
 ) -> bool:
     """A large create on PostgreSQL: validate and COPY slice by slice (``transfer.stream``).
@@ -538,7 +539,6 @@ def _streamed(
             unit=unit,
             operation=OPERATION,
             extra=extra,
-            prefetch=prefetch,
             progress=progress,
             timings=report.timings,
         ).run()

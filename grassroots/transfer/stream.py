@@ -156,7 +156,6 @@ class StreamImport:
         unit: Unit,
         operation: str,
         extra: dict[str, Any],
-        prefetch: bulk.PinyinPrefetch | None,
         progress: Progress | None,
         timings: dict[str, float] | None = None,
     ) -> None:
@@ -166,12 +165,12 @@ class StreamImport:
         self.unit = unit
         self.operation = operation
         self.extra = extra
-        self.prefetch = prefetch
         self.progress = progress
         self.columns = _Columns(parser)
         self.today = datetime.date.today()  # ids.parse bounds birth dates by the system date
         self.local_today = timezone.localdate()
         self.now = timezone.now()
+        self.pinyins: dict[str, tuple[str, str, tuple[str, ...]]] = {}
         self.seen_ids: set[str] = set()
         self.seen_numbers: set[str] = set()
         self.exact = bulk.fast_keyed_hash("exact")
@@ -407,11 +406,16 @@ class StreamImport:
         return value.pk if hasattr(value, "pk") else value
 
     def _pinyin(self, names: list[str]) -> list[tuple[str, str, tuple[str, ...]]]:
-        ready = self.prefetch.wait_for(names) if self.prefetch is not None else {}
+        # In this thread: it has time to spare while the server works, and the characters'
+        # readings are cached (bulk.syllable_options), so a worker process would only compete
+        # with the server for the cores.
+        cache = self.pinyins
         out = []
         for name in names:
-            found = ready.get(name)
-            out.append(found if found is not None else bulk._pinyin(name))
+            found = cache.get(name)
+            if found is None:
+                found = cache[name] = bulk.name_pinyin(name)
+            out.append(found)
         return out
 
     def _audit(
