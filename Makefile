@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 PORT ?= 8000
 MEMBERS ?= 8000
 
-.PHONY: demo test api-schema messages lint typecheck migrations-check pytest-sqlite pytest-postgres bench serve clean
+.PHONY: demo test api-schema messages lint typecheck migrations-check pytest-databases pytest-sqlite pytest-postgres bench serve clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,8 +24,13 @@ serve: $(STAMP)
 	$(BIN)/grassroots serve --port $(PORT)
 
 # pytest includes the schemathesis run against the live OpenAPI document (grassroots/api/tests/
-# test_schemathesis.py), so both pytest targets fuzz every API route on their database.
-test: lint typecheck migrations-check pytest-sqlite pytest-postgres
+# test_schemathesis.py), so both pytest runs fuzz every API route on their database. The SQLite
+# and PostgreSQL runs go side by side (tools/pytest-databases); pytest-sqlite and pytest-postgres
+# run one of them alone.
+test: lint typecheck migrations-check pytest-databases
+
+pytest-databases: $(STAMP)
+	BIN=$(BIN) tools/pytest-databases
 
 # The schemathesis run alone, deeper: `make api-schema SCHEMATHESIS_EXAMPLES=50`.
 SCHEMATHESIS_EXAMPLES ?= 6
