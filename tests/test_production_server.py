@@ -119,7 +119,7 @@ class Browser:
             headers=self._headers(),
             cookies=dict(self.cookies),
             allow_redirects=False,
-            timeout=30,
+            timeout=120,
             **kwargs,
         )
         self.cookies.update({c.name: c.value for c in response.cookies})
@@ -165,7 +165,7 @@ def test_gunicorn_and_two_workers_import_a_roster(site_env, tmp_path):
         )
     try:
         browser = Browser(f"http://127.0.0.1:{port}")
-        for _ in range(150):
+        for _ in range(600):  # up to two minutes: the other database's test run shares the CPU
             try:
                 if browser.request("GET", "/healthz").status_code in (200, 503):
                     break
@@ -217,7 +217,8 @@ def test_gunicorn_and_two_workers_import_a_roster(site_env, tmp_path):
         assert confirmed.status_code == 302
 
         status: dict = {}
-        deadline = time.monotonic() + 40
+        # A bound on waiting, not a speed check: the SQLite run shares the two cores meanwhile.
+        deadline = time.monotonic() + 180
         while time.monotonic() < deadline:
             status = browser.request("GET", f"/admin/transfer/importjob/{job_id}/status/").json()
             if status["finished"]:
