@@ -42,6 +42,7 @@ class ConsoleSite(UnfoldAdminSite):
         state = repr((active, badges)).encode()
         context["sidebar_cache_key"] = hashlib.sha256(state).hexdigest()[:32]
         context["sidebar_cache_seconds"] = getattr(settings, "GRASSROOTS_SIDEBAR_CACHE_SECONDS", 60)
+        context["filter_cache_seconds"] = getattr(settings, "GRASSROOTS_FILTER_CACHE_SECONDS", 60)
         return context
 
 

@@ -230,7 +230,7 @@ class LazyTab:
 
     Unfold renders such tabs on every view of the page whether or not they are opened; the
     three read-only inlines and the audit rows cost about 40% of the member page's CPU
-    (docs/decisions/0048-member-page-lazy-tabs.md). To Unfold this is a change-form dataset:
+    (docs/decisions/0048-console-cpu-per-page.md). To Unfold this is a change-form dataset:
     a tab in the bar (``#dataset-<key>``) and the ``contents`` below the form, here only a
     placeholder. What is loaded is decided again by ``MemberAdmin.tab_view`` (scope, permissions).
     """

@@ -187,3 +187,35 @@ def test_member_rows_render_as_unfold_renders_them(client, province, settings):
 
     assert rows(ours) == rows(theirs) and rows(ours).count('class="data-row') == 3
     assert "x-sort" not in rows(ours) and "_changelist_filters=unit" in rows(ours)
+
+
+@override_settings(GRASSROOTS_FILTER_CACHE_SECONDS=60)
+def test_filter_panel_is_cached_per_user_and_path_for_a_short_while(client, province, monkeypatch):
+    """A sibling city never sees another's cached choices; a new unit shows once the short
+    cache has expired; another selection is another entry."""
+    import time
+
+    from django.core.cache import cache
+
+    from grassroots.core.testing import make_unit
+
+    cache.clear()
+    members = reverse("admin:members_member_changelist")
+
+    def panel(who: str, query: str = "") -> str:
+        client.force_login(province.users[who])
+        page = client.get(members + query).content.decode()
+        start = page.index('id="changelist-filter"')
+        return page[start : page.index("</form>", start)]
+
+    first = panel("city_a")
+    assert "长沙第一支部" in first and "株洲第一支部" not in first
+    other = panel("city_b")  # a sibling city: its own units only, never city_a's cached panel
+    assert "株洲第一支部" in other and "长沙第一支部" not in other
+    make_unit("430103", "长沙第三支部", "branch", province.city_a)
+    assert panel("city_a") == first  # within the delay: the cached panel
+    assert "长沙第三支部" in panel("city_a", "?status__exact=active")  # another selection
+    later = time.time() + 61
+    monkeypatch.setattr(time, "time", lambda: later)
+    assert "长沙第三支部" in panel("city_a")  # after the delay
+    cache.clear()
