@@ -10,7 +10,9 @@ counted in a separate pass so that counting does not add to the CPU figure.
     DATABASE_URL          PostgreSQL server (required); the database is BENCH_LOAD_DB on it
     BENCH_LOAD_DB=grassroots_bench   BENCH_LOAD_VAR_DIR   (as bench_load)
     BENCH_PROFILE_REPEAT=30          timed requests per page (median and p90 printed)
-    BENCH_PROFILE_ONLY=""            pages to measure (comma-separated; default all four)
+    BENCH_PROFILE_ONLY=""            pages to measure (comma-separated; default the four of the
+                                     load test; also tab:statuschange, tab:transfer, tab:officer,
+                                     tab:auditevent, a member page's tabs loaded when opened)
     BENCH_PROFILE_PAGE=""            one of list, search, member, dashboard: also print a cProfile
                                      of that page (BENCH_PROFILE_TOP=40 rows by own time and
                                      cumulative time)
@@ -97,8 +99,12 @@ def main() -> None:
     store.create()
     client = Client(HTTP_X_FORWARDED_PROTO="https")
     client.cookies["sessionid"] = store.session_key
+    # The member page's tabs, loaded when opened (not part of the load test's mix).
+    for key in ("statuschange", "transfer", "officer", "auditevent"):
+        pages[f"tab:{key}"] = f"/admin/members/member/{member}/tab/{key}/"
     only = [p for p in os.environ.get("BENCH_PROFILE_ONLY", "").split(",") if p]
-    pages = {k: v for k, v in pages.items() if not only or k in only}
+    default = ("list", "search", "member", "dashboard")
+    pages = {k: v for k, v in pages.items() if k in only or (not only and k in default)}
     repeat = int(os.environ.get("BENCH_PROFILE_REPEAT", "30"))
     wanted = os.environ.get("BENCH_PROFILE_PAGE", "")
 
@@ -109,7 +115,7 @@ def main() -> None:
         return len(response.content)
 
     print(f"   {user.username} ({user.unit.name}); {repeat} timed requests per page")
-    print(f"   {'page':<10} {'CPU p50':>8} {'CPU p90':>8} {'wall p50':>9} {'queries':>8} {'KB':>6}")
+    print(f"   {'page':<16} {'CPU p50':>8} {'CPU p90':>8} {'wall p50':>9} {'queries':>8} {'KB':>6}")
     try:
         for name, url in pages.items():
             for _ in range(3):
@@ -124,7 +130,7 @@ def main() -> None:
                 get(url)
             p90 = statistics.quantiles(cpu, n=10)[-1] if len(cpu) > 1 else cpu[0]
             print(
-                f"   {name:<10} {1000 * statistics.median(cpu):>6.1f}ms {1000 * p90:>6.1f}ms "
+                f"   {name:<16} {1000 * statistics.median(cpu):>6.1f}ms {1000 * p90:>6.1f}ms "
                 f"{1000 * statistics.median(wall):>7.1f}ms {len(queries):>8} {size / 1024:>6.0f}"
             )
             if name == wanted:
