@@ -2,6 +2,10 @@
 database, each waiting 1 s between requests, mixing the member list, search, a member's page and
 the dashboard (locust, headless, loopback only). Prints throughput, p50/p95/p99 and errors.
 
+The client's CPU is not the server's: locust's users are FastHttpUser (geventhttpclient), which
+costs far less CPU per request than HttpUser (requests) on the cores the server shares with it;
+figures before that change (README, before 0048) were taken with HttpUser.
+
 Read-only: the only rows written are the sessions (created up front, deleted afterwards); the
 server is gunicorn with production settings (DEBUG off) behind a pretend proxy header.
 
@@ -10,7 +14,8 @@ server is gunicorn with production settings (DEBUG off) behind a pretend proxy h
     BENCH_LOAD_VAR_DIR    directory with that database's field_key and secret_key (default:
                           the newest /tmp/grassroots-bench-*/ that bench_foundation left)
     BENCH_LOAD_USERS=50   BENCH_LOAD_SECONDS=60   BENCH_LOAD_WAIT=1.0
-    BENCH_LOAD_WORKERS=4  BENCH_LOAD_THREADS=2    (gunicorn gthread workers × threads)
+    BENCH_LOAD_WORKERS=4  BENCH_LOAD_THREADS=2    (gunicorn workers × threads)
+    BENCH_LOAD_WORKER_CLASS=gthread               (or sync: one request at a time per worker)
 """
 
 from __future__ import annotations
@@ -76,14 +81,16 @@ def main() -> None:
     python = [sys.executable, "-m", "bench.bench_load"]
     subprocess.run([*python, "--prepare", str(users)], env=env, cwd=ROOT, check=True)
     plan = json.loads((work / "plan.json").read_text())
+    worker_class = os.environ.get("BENCH_LOAD_WORKER_CLASS", "gthread")
+    workers = os.environ.get("BENCH_LOAD_WORKERS", "4")
+    threads = os.environ.get("BENCH_LOAD_THREADS", "2")
     print(
         f"   {plan['members']:,} members in {db}; {users} sessions of {plan['staff']} city staff "
-        f"accounts, {seconds} s, 1 s wait; machine load before: {os.getloadavg()[0]:.1f}",
+        f"accounts, {seconds} s, 1 s wait; gunicorn {worker_class} {workers}×{threads}; "
+        f"machine load before: {os.getloadavg()[0]:.1f}",
         flush=True,
     )
     port = _free_port()
-    workers = os.environ.get("BENCH_LOAD_WORKERS", "4")
-    threads = os.environ.get("BENCH_LOAD_THREADS", "2")
     web = subprocess.Popen(
         [
             sys.executable,
@@ -95,7 +102,7 @@ def main() -> None:
             "--workers",
             workers,
             "--worker-class",
-            "gthread",
+            worker_class,
             "--threads",
             threads,
             "--no-control-socket",

@@ -4,6 +4,11 @@ GET; the sessions were created beforehand by bench_load (the only rows it writes
 
 BENCH_LOAD_PLAN names the JSON file bench_load wrote: one entry per session with its cookie,
 a few member ids inside that staff member's scope and a few search terms.
+
+The users are locust's FastHttpUser (geventhttpclient), not HttpUser (requests): locust runs on
+the same two cores as gunicorn and PostgreSQL, and requests' client (which locust documents as
+several times costlier per request) takes CPU from the server being measured. The requests sent are the same: a GET
+with the session cookie and the proxy's X-Forwarded-Proto header, redirects not followed.
 """
 
 from __future__ import annotations
@@ -14,7 +19,8 @@ import os
 import random
 import threading
 
-from locust import HttpUser, between, task
+from locust import between, task
+from locust.contrib.fasthttp import FastHttpUser
 
 _PLAN = json.loads(open(os.environ["BENCH_LOAD_PLAN"]).read())
 _WAIT = float(os.environ.get("BENCH_LOAD_WAIT", "1.0"))
@@ -22,19 +28,22 @@ _next = itertools.count()
 _lock = threading.Lock()
 
 
-class Staff(HttpUser):
+class Staff(FastHttpUser):
     wait_time = between(_WAIT, _WAIT)
 
     def on_start(self) -> None:
         with _lock:
             self.plan = _PLAN["sessions"][next(_next) % len(_PLAN["sessions"])]
-        self.client.cookies.set("sessionid", self.plan["session"])
         # As behind the reverse proxy: TLS ended there (the session cookie is Secure).
-        self.client.headers.update({"X-Forwarded-Proto": "https"})
-        self.client.verify = False
+        self.headers = {
+            "Cookie": f"sessionid={self.plan['session']}",
+            "X-Forwarded-Proto": "https",
+        }
 
     def _get(self, url: str, name: str) -> None:
-        with self.client.get(url, name=name, allow_redirects=False, catch_response=True) as r:
+        with self.client.get(
+            url, name=name, headers=self.headers, allow_redirects=False, catch_response=True
+        ) as r:
             if r.status_code != 200:
                 r.failure(f"HTTP {r.status_code}")
 

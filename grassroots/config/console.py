@@ -1,10 +1,11 @@
-"""The staff console's admin site: Unfold's, with two costs of every page taken out.
+"""The staff console's admin site: Unfold's, with costs of every page taken out.
 
 Measured on the member list at 1,000,000 members (docs/decisions/0044-console-page-cost.md):
 Django's admin builds ``available_apps`` (every registered model's permissions and URLs) for
 each page although Unfold's sidebar only shows it when "show all applications" is on, which
 this console never turns on; and Unfold's changelist recomputes the column headers (with a
-sort URL for every column) once per row.
+sort URL for every column) once per row, and resolves every row's link to see whether it
+points back at the changelist.
 """
 
 from __future__ import annotations
@@ -24,9 +25,14 @@ class ConsoleConfig(AppConfig):
         from django.contrib.admin import sites
         from unfold.templatetags import unfold_list
 
-        from grassroots.config.console_site import ConsoleSite, result_headers_once
+        from grassroots.config.console_site import (
+            ConsoleSite,
+            add_preserved_filters_fast,
+            result_headers_once,
+        )
 
         site = ConsoleSite()
         admin.site = site
         sites.site = site
         unfold_list.result_headers = result_headers_once  # looked up per call by the tags
+        unfold_list.add_preserved_filters = add_preserved_filters_fast  # per row, likewise

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterator
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import parse_qsl, urlencode, urlparse
 
 from django.conf import settings
-from django.urls import reverse
+from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
+from django.urls import NoReverseMatch, get_script_prefix, reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.module_loading import import_string
 from unfold.sites import UnfoldAdminSite
@@ -41,6 +42,7 @@ class ConsoleSite(UnfoldAdminSite):
         state = repr((active, badges)).encode()
         context["sidebar_cache_key"] = hashlib.sha256(state).hexdigest()[:32]
         context["sidebar_cache_seconds"] = getattr(settings, "GRASSROOTS_SIDEBAR_CACHE_SECONDS", 60)
+        context["filter_cache_seconds"] = getattr(settings, "GRASSROOTS_FILTER_CACHE_SECONDS", 60)
         return context
 
 
@@ -74,3 +76,41 @@ def result_headers_once(cl) -> Any:
     if headers is None:
         headers = cl._console_result_headers = list(_unfold_result_headers(cl))
     return iter(headers)
+
+
+def add_preserved_filters_fast(context, url, popup=False, to_field=None) -> str:
+    """Django's ``add_preserved_filters`` without a URL ``resolve()`` for each changelist row.
+
+    Django resolves the link only to learn whether it points back at the changelist (whose own
+    filters are then unwrapped); a row links to one object, never to the changelist. Anything
+    but that plain case (popups, ``to_field``, a query or fragment in the link, a link to the
+    changelist itself) is left to Django's function; the answers are the same (tested).
+    """
+    opts = context.get("opts")
+    preserved = context.get("preserved_filters")
+    if (
+        popup
+        or to_field
+        or context.get("preserved_qsl")
+        or not opts
+        or not preserved
+        or "?" in url
+        or "#" in url
+        or url == _changelist_path(opts.app_label, opts.model_name, get_script_prefix())
+    ):
+        return add_preserved_filters(context, url, popup=popup, to_field=to_field)
+    query = _encoded_filters(preserved)
+    return f"{url}?{query}" if query else url
+
+
+@cache
+def _changelist_path(app_label: str, model_name: str, script_prefix: str) -> str:
+    try:
+        return reverse(f"admin:{app_label}_{model_name}_changelist")
+    except NoReverseMatch:
+        return ""
+
+
+@lru_cache(maxsize=256)
+def _encoded_filters(preserved: str) -> str:
+    return urlencode(dict(parse_qsl(preserved)))

@@ -15,6 +15,12 @@ from grassroots.core.scope import ScopedQuerySet
 class ScopedModelAdmin(ModelAdmin):
     list_per_page = 50
     show_full_result_count = False
+    # Unfold's templates read these for every row and field. Left undefined, each lookup fails,
+    # and on failure Django's template engine calls dir() on the admin (~65 µs each, ~100 times
+    # per member list page: docs/decisions/0044-console-page-cost.md). Empty means the same as
+    # absent to Unfold: no row sections, no conditional fields.
+    list_sections: list = []
+    conditional_fields: dict = {}
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)

@@ -7,11 +7,16 @@ from __future__ import annotations
 
 import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import display_for_field, display_for_value, label_for_field
+from django.contrib.admin.utils import lookup_field as admin_lookup_field
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponseRedirect
-from django.urls import reverse
+from django.forms.models import _get_foreign_key
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.loader import render_to_string
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -220,6 +225,72 @@ class MemberAuditDataset(BaseDataset):
     title = _("审计记录")
 
 
+class LazyTab:
+    """A read-only tab of the member page, loaded from ``tab_url`` when first opened (htmx).
+
+    Unfold renders such tabs on every view of the page whether or not they are opened; the
+    three read-only inlines and the audit rows cost about 40% of the member page's CPU
+    (docs/decisions/0048-console-cpu-per-page.md). To Unfold this is a change-form dataset:
+    a tab in the bar (``#dataset-<key>``) and the ``contents`` below the form, here only a
+    placeholder. What is loaded is decided again by ``MemberAdmin.tab_view`` (scope, permissions).
+    """
+
+    tab = True
+    key = ""
+    title: Any = ""
+    model: Any = None
+
+    def __init__(self, request: HttpRequest, extra_context: dict[str, Any] | None) -> None:
+        self.request = request
+        self.object_id = str((extra_context or {}).get("object") or "")
+
+    @property
+    def model_name(self) -> str:
+        return self.key
+
+    @property
+    def contents(self) -> str:
+        url = reverse("admin:members_member_tab", args=[self.object_id, self.key])
+        prefix = f"{self.key}-"  # the audit rows' own page and search parameters
+        query = [(k, v) for k, v in self.request.GET.items() if k.startswith(prefix)]
+        if query:
+            url = f"{url}?{urlencode(query)}"
+        return render_to_string(
+            "admin/members/member/lazy_tab.html", {"key": self.key, "url": url}, self.request
+        )
+
+
+def _lazy_tab(key: str, title: Any, model: Any) -> type[LazyTab]:
+    return type(f"LazyTab_{key}", (LazyTab,), {"key": key, "title": title, "model": model})
+
+
+def inline_tab_rows(inline: Any, request: HttpRequest, member: Member) -> dict[str, Any]:
+    """The rows of a read-only inline as the tab shows them: its fields, labels and order."""
+    names = list(inline.get_fields(request, member))
+    fk = _get_foreign_key(Member, inline.model, fk_name=inline.fk_name)
+    model_fields = {f.name: f for f in inline.model._meta.get_fields()}
+    relations = [n for n in names if getattr(model_fields.get(n), "many_to_one", False)]
+    rows = inline.get_queryset(request).filter(**{fk.name: member}).select_related(*relations)
+    empty = inline.get_empty_value_display()
+    link = getattr(inline, "show_change_link", False)
+    headers = [label_for_field(n, inline.model, inline) for n in names]
+    lines = []
+    for obj in rows:
+        cells = []
+        for name in names:
+            field, _attr, value = admin_lookup_field(name, obj, inline)
+            if field is None:
+                cells.append(display_for_value(value, empty))
+            else:
+                cells.append(display_for_field(value, field, empty))
+        url = ""
+        if link:
+            opts = inline.model._meta
+            url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+        lines.append({"cells": cells, "url": url})
+    return {"headers": headers, "rows": lines, "links": link}
+
+
 # --- members -------------------------------------------------------------------------------
 
 
@@ -270,7 +341,10 @@ class MemberAdmin(ScopedModelAdmin):
     search_help_text = _("姓名、全拼、首字母、手机号或身份证号后四位")
     paginator = InfinitePaginator
     show_full_result_count = False
-    inlines = [StatusChangeInline, TransferInline, ArrangementInline, OfficeInline]
+    # Only the editable inline is part of the form; the read-only ones are tabs loaded when
+    # opened (``LazyTab``), as are the audit rows.
+    inlines = [ArrangementInline]
+    read_only_tabs = [StatusChangeInline, TransferInline, OfficeInline]
     change_form_datasets = [MemberAuditDataset]
     actions_detail = [
         "reveal_id",
@@ -335,13 +409,50 @@ class MemberAdmin(ScopedModelAdmin):
     def get_inlines(self, request: HttpRequest, obj: Any = None):
         return self.inlines if obj is not None else []
 
-    def get_changeform_datasets(self, request: HttpRequest) -> list[type[BaseDataset]]:
+    def get_changeform_datasets(self, request: HttpRequest) -> list[Any]:
         match = getattr(request, "resolver_match", None)
         if match is None or match.url_name != "members_member_change":
             return []
-        if not request.user.has_perm("core.view_auditevent"):
-            return []
-        return list(self.change_form_datasets)
+        return [_lazy_tab(key, title, model) for key, title, model, _ in self._tabs(request)]
+
+    def _tabs(self, request: HttpRequest, obj: Any = None) -> list[tuple[str, Any, Any, Any]]:
+        """(key, title, model, what renders it) of the lazy tabs this user may open."""
+        tabs: list[tuple[str, Any, Any, Any]] = []
+        for inline_class in self.read_only_tabs:
+            inline = inline_class(self.model, self.admin_site)
+            if inline.has_view_permission(request, obj):
+                opts = inline.model._meta
+                key = str(opts.model_name)
+                tabs.append((key, inline.verbose_name_plural, inline.model, inline))
+        for dataset in self.change_form_datasets:
+            if request.user.has_perm("core.view_auditevent"):
+                key = str(dataset.model._meta.model_name)
+                tabs.append((key, dataset.title, dataset.model, dataset))
+        return tabs
+
+    def get_urls(self):
+        tab = path(
+            "<path:object_id>/tab/<slug:key>/",
+            self.admin_site.admin_view(self.tab_view),
+            name="members_member_tab",
+        )
+        return [tab, *super().get_urls()]
+
+    def tab_view(self, request: HttpRequest, object_id: str, key: str) -> HttpResponse:
+        """One lazy tab of a member's page: 404 outside scope or without the permission."""
+        member = self._member(request, object_id)
+        if not self.has_view_or_change_permission(request, member):
+            raise Http404
+        found = {k: (title, r) for k, title, _, r in self._tabs(request, member)}.get(key)
+        if found is None:
+            raise Http404
+        title, renderer = found
+        if isinstance(renderer, type):  # the audit rows: Unfold's own dataset rendering
+            html = renderer(request=request, extra_context={"object": str(member.pk)}).contents
+        else:
+            context = {"title": title, **inline_tab_rows(renderer, request, member)}
+            html = render_to_string("admin/members/member/tab_rows.html", context, request)
+        return HttpResponse(html)
 
     def save_model(self, request: HttpRequest, obj: Member, form: Any, change: bool) -> None:
         if change:

@@ -21,3 +21,4 @@ STORAGES = {
 }
 GRASSROOTS_BADGE_CACHE_SECONDS = 0  # tests see every count at once (one test turns it on)
 GRASSROOTS_SIDEBAR_CACHE_SECONDS = 0  # tests see permission changes in the sidebar at once
+GRASSROOTS_FILTER_CACHE_SECONDS = 0  # tests see new units and reference items in filters at once

@@ -79,3 +79,27 @@ def test_two_factor_step_is_a_console_page(watched, province, settings):
     page.goto("/admin/members/member/")
     assert "two-factor" not in page.url
     assert violations(page) == [], page.console_seen
+
+
+def test_member_page_tabs_load_when_opened(watched, province):
+    """The read-only tabs of a member's page come from the server on first opening (htmx)."""
+    from grassroots.members.tests.factories import create_member
+
+    member = create_member(province.branch_a1, name="汪涵")
+    page = watched
+    page.goto("/admin/login/")
+    page.fill("input[name=username]", "city_a")
+    page.fill("input[name=password]", province.password("city_a"))
+    page.click("button[type=submit]")
+    page.wait_for_url("**/admin/")
+    page.goto(f"/admin/members/member/{member.pk}/change/")
+    page.wait_for_load_state("networkidle")
+    assert page.locator("[data-lazy-tab=auditevent]").count() == 1  # not loaded yet
+    with page.expect_response(lambda r: "/tab/auditevent/" in r.url) as loaded:
+        page.click("a[href='#dataset-auditevent']")
+    assert loaded.value.status == 200
+    page.wait_for_selector("#dataset-auditevent-group", state="visible")  # the rows came in
+    assert page.locator("[data-lazy-tab=auditevent]").count() == 0
+    page.click("a[href='#dataset-statuschange']")
+    page.wait_for_selector("[data-lazy-tab=statuschange]", state="detached")
+    assert violations(page) == [], page.console_seen

@@ -119,3 +119,103 @@ def test_the_sidebar_is_built_once_per_user_and_active_item(client, province, mo
     client.get(members)  # another user
     assert len(built) == 3
     cache.clear()
+
+
+@pytest.mark.parametrize(
+    ("url", "preserved", "popup", "to_field"),
+    [
+        ("/admin/members/member/31/change/", "_changelist_filters=unit%3D12%26q%3Dzh", False, None),
+        ("/admin/members/member/31/change/", "", False, None),
+        ("/admin/members/member/31/change/", "_changelist_filters=", False, None),
+        ("/admin/members/member/", "_changelist_filters=unit%3D12", False, None),  # itself
+        ("/admin/members/member/31/change/?a=1", "_changelist_filters=q%3Dx", False, None),
+        ("/admin/members/member/31/change/", "_changelist_filters=q%3Dx", True, "id"),
+        ("/admin/members/member/%E4%B8%AD/change/", "_changelist_filters=q%3Dx", False, None),
+    ],
+)
+def test_row_links_keep_the_filters_as_django_adds_them(url, preserved, popup, to_field):
+    from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
+
+    from grassroots.config.console_site import add_preserved_filters_fast
+    from grassroots.members.models import Member
+
+    assert unfold_list.add_preserved_filters is add_preserved_filters_fast
+    context = {"opts": Member._meta, "preserved_filters": preserved}
+    assert add_preserved_filters_fast(context, url, popup, to_field) == add_preserved_filters(
+        context, url, popup, to_field
+    )
+
+
+def test_unfold_finds_the_per_row_attributes_on_the_console_admins():
+    """Unfold's templates read ``list_sections`` and ``conditional_fields`` per row and field;
+    when they are missing, every lookup makes the template engine call ``dir()`` on the admin."""
+    from grassroots.members.models import Member
+
+    member_admin = admin.site._registry[Member]
+    assert member_admin.list_sections == [] and member_admin.conditional_fields == {}
+
+
+def test_member_rows_render_as_unfold_renders_them(client, province, settings):
+    """The copy of ``change_list_results.html`` only hoists per-page lookups out of the row loop."""
+    from pathlib import Path
+
+    import unfold
+
+    for _ in range(3):
+        create_member(province.city_a)
+    client.force_login(province.users["city_a"])
+    url = reverse("admin:members_member_changelist") + f"?unit={province.city_a.pk}"
+    response = client.get(url)
+    ours = response.content.decode()
+
+    def origin(response) -> str:
+        names = [t.origin.name for t in response.templates]
+        return next(n for n in names if n.endswith("admin/change_list_results.html"))
+
+    assert "grassroots/templates" in origin(response)
+    unfold_dir = Path(unfold.__file__).parent / "templates"
+    settings.TEMPLATES = [
+        {**settings.TEMPLATES[0], "DIRS": [unfold_dir, *settings.TEMPLATES[0]["DIRS"]]}
+    ]
+    response = client.get(url)
+    assert origin(response).startswith(str(unfold_dir))
+    theirs = response.content.decode()
+
+    def rows(page: str) -> str:
+        start = page.index('<table id="result_list"')
+        return page[start : page.index("</table>", start)]
+
+    assert rows(ours) == rows(theirs) and rows(ours).count('class="data-row') == 3
+    assert "x-sort" not in rows(ours) and "_changelist_filters=unit" in rows(ours)
+
+
+@override_settings(GRASSROOTS_FILTER_CACHE_SECONDS=60)
+def test_filter_panel_is_cached_per_user_and_path_for_a_short_while(client, province, monkeypatch):
+    """A sibling city never sees another's cached choices; a new unit shows once the short
+    cache has expired; another selection is another entry."""
+    import time
+
+    from django.core.cache import cache
+
+    from grassroots.core.testing import make_unit
+
+    cache.clear()
+    members = reverse("admin:members_member_changelist")
+
+    def panel(who: str, query: str = "") -> str:
+        client.force_login(province.users[who])
+        page = client.get(members + query).content.decode()
+        start = page.index('id="changelist-filter"')
+        return page[start : page.index("</form>", start)]
+
+    first = panel("city_a")
+    assert "长沙第一支部" in first and "株洲第一支部" not in first
+    other = panel("city_b")  # a sibling city: its own units only, never city_a's cached panel
+    assert "株洲第一支部" in other and "长沙第一支部" not in other
+    make_unit("430103", "长沙第三支部", "branch", province.city_a)
+    assert panel("city_a") == first  # within the delay: the cached panel
+    assert "长沙第三支部" in panel("city_a", "?status__exact=active")  # another selection
+    later = time.time() + 61
+    monkeypatch.setattr(time, "time", lambda: later)
+    assert "长沙第三支部" in panel("city_a")  # after the delay
+    cache.clear()

@@ -7,6 +7,9 @@ COVERED = {
     "admin/members/member/arrival/": (
         "grassroots.members.tests.test_admin::test_arrival_offers_and_accepts_only_units_in_scope"
     ),
+    "admin/members/member/<path:object_id>/tab/<slug:key>/": (
+        "grassroots.members.tests.test_admin::test_member_tabs_keep_scope_and_permissions"
+    ),
 }
 UNSCOPED = {
     label: "a province-wide reference list"

@@ -88,10 +88,62 @@ def test_member_detail_has_tabs_and_masked_id(client, province, wanghan, who):
         assert tab in html
     assert wanghan.id_number_masked in html
     assert wanghan.id_number not in html
-    (audit_tab,) = response.context["datasets"]
-    events = list(audit_tab.cl.result_list)
+    assert [d.key for d in response.context["datasets"]] == [
+        "statuschange",
+        "transfer",
+        "officer",
+        "auditevent",
+    ]
+    audit_url = reverse("admin:members_member_tab", args=[wanghan.pk, "auditevent"])
+    assert f'hx-get="{audit_url}"' in html  # loaded when the tab is first opened
+    audit = client.get(audit_url)
+    assert audit.status_code == 200
+    events = list(audit.context["cl"].result_list)
     assert [e.action for e in events] == ["create"]
     assert events[0].object_id == str(wanghan.pk)
+
+
+def test_member_page_renders_only_the_editable_inline_the_rest_on_demand(client, province, wanghan):
+    transfer_start(
+        member=wanghan, to_unit=province.branch_a2, reason="工作调动", actor=province.users["admin"]
+    )
+    login(client, province, "city_a")
+    page = client.get(reverse("admin:members_member_change", args=[wanghan.pk]))
+    assert [f.opts.model.__name__ for f in page.context["inline_admin_formsets"]] == [
+        "PoliticalArrangement"
+    ]
+    assert "工作调动" not in page.content.decode()
+    tab = client.get(reverse("admin:members_member_tab", args=[wanghan.pk, "transfer"]))
+    html = tab.content.decode()
+    assert tab.status_code == 200 and province.branch_a2.name in html
+    transfer = Transfer.objects.get(member=wanghan)
+    assert reverse("admin:members_transfer_change", args=[transfer.pk]) in html
+    assert tab["Cache-Control"].startswith("max-age=0")  # never cached, like the page
+    history = client.get(reverse("admin:members_member_tab", args=[wanghan.pk, "statuschange"]))
+    assert history.status_code == 200
+    assert len(history.context["rows"]) == wanghan.status_changes.count()
+
+
+def test_member_tabs_keep_scope_and_permissions(client, province, wanghan):
+    keys = ("statuschange", "transfer", "officer", "auditevent")
+    login(client, province, "city_b")  # a sibling city
+    for key in keys:
+        url = reverse("admin:members_member_tab", args=[wanghan.pk, key])
+        assert client.get(url).status_code == 404, key
+    login(client, province, "branch_a1")  # sees the member, not the audit log
+    page = client.get(reverse("admin:members_member_change", args=[wanghan.pk]))
+    assert "auditevent" not in [d.key for d in page.context["datasets"]]
+    for key in keys[:3]:
+        url = reverse("admin:members_member_tab", args=[wanghan.pk, key])
+        assert client.get(url).status_code == 200, key
+    audit = reverse("admin:members_member_tab", args=[wanghan.pk, "auditevent"])
+    assert client.get(audit).status_code == 404
+    assert (
+        client.get(reverse("admin:members_member_tab", args=[wanghan.pk, "nope"])).status_code
+        == 404
+    )
+    client.logout()
+    assert client.get(audit).status_code == 302  # to sign-in
 
 
 def test_out_of_scope_member_pages_answer_404(client, province, wanghan):
