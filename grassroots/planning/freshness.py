@@ -88,16 +88,26 @@ def pending_in_transaction() -> bool:
     )
 
 
-def _add(units: Iterable[int]) -> None:
+def _add(units: Iterable[int], *, now: bool = True) -> None:
+    """Note units to bump after the commit of the write that touched them.
+
+    ``now=False`` (the receivers before the spells' upkeep): outside a transaction, the units
+    wait for the receiver after the upkeep instead of being bumped at once. A version must
+    never move before the spells it stands for are committed: the upkeep commits its own
+    transaction after the before-receivers, and a reader in between would count the old
+    spells and store them under the new version — for a unit the write emptied (a member's
+    unit corrected in place), no later bump would ever make it recount."""
     pending = _pending()
     pending.update(units)
     if not pending:
         return
+    if not connection.in_atomic_block:
+        if now:
+            _flush()
+        return
     # Once per transaction (again if a rolled-back savepoint dropped the callback; anything
     # left from a rolled-back transaction is bumped too, which costs a recount, never a miss).
-    if not connection.in_atomic_block or not any(
-        entry[1] is _flush for entry in connection.run_on_commit
-    ):
+    if not any(entry[1] is _flush for entry in connection.run_on_commit):
         transaction.on_commit(_flush)
 
 
@@ -120,9 +130,10 @@ def _units_of(member_ids: list[int]) -> set[int]:
     return found
 
 
-def note_members(member_ids: Iterable[int]) -> None:
-    """Bump, after the commit, the units these members' spells are in now."""
-    _add(_units_of(sorted(set(member_ids))))
+def note_members(member_ids: Iterable[int], *, now: bool = True) -> None:
+    """Bump, after the commit, the units these members' spells are in now (``now=False``:
+    outside a transaction, with the next bump rather than at once)."""
+    _add(_units_of(sorted(set(member_ids))), now=now)
 
 
 def note_rebuild() -> None:
@@ -165,7 +176,9 @@ def _member_id(sender: Any, instance: Any) -> int | None:
     return instance.pk if sender is Member else getattr(instance, "member_id", None)
 
 
-def _around(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
+def _around(
+    sender: Any, instance: Any, raw: bool = False, *, now: bool = True, **kwargs: Any
+) -> None:
     if raw:
         return
     update_fields = kwargs.get("update_fields")
@@ -178,14 +191,20 @@ def _around(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> Non
         return  # as the spells' upkeep: nothing a spell holds was written
     member_id = _member_id(sender, instance)
     if member_id is not None:
-        note_members([member_id])
+        note_members([member_id], now=now)
 
 
-def _around_bulk(sender: Any, member_ids: Iterable[int] | None = None, **kwargs: Any) -> None:
+def _around_bulk(
+    sender: Any, member_ids: Iterable[int] | None = None, *, now: bool = True, **kwargs: Any
+) -> None:
     if member_ids is None:
-        note_rebuild()
+        _add([_REBUILD], now=now)
     else:
-        note_members(member_ids)
+        note_members(member_ids, now=now)
+
+
+def _before(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
+    _around(sender, instance, raw=raw, now=False, **kwargs)
 
 
 _MODELS = (Member, Transfer, StatusChange, PoliticalArrangement)
@@ -194,15 +213,15 @@ _MODELS = (Member, Transfer, StatusChange, PoliticalArrangement)
 def _before_bulk(sender: Any, member_ids: Iterable[int] | None = None, **kwargs: Any) -> None:
     if member_ids is not None and kwargs.get("created"):
         return  # members just inserted (``created=True``) had no spells before
-    _around_bulk(sender, member_ids=member_ids, **kwargs)
+    _around_bulk(sender, member_ids=member_ids, now=False, **kwargs)
 
 
 def connect_before() -> None:
     """Receivers that run before the spells' upkeep (the member's units before the write)."""
     for model in _MODELS:
         name = model._meta.model_name
-        post_save.connect(_around, sender=model, dispatch_uid=f"planning-fresh-before-{name}")
-        post_delete.connect(_around, sender=model, dispatch_uid=f"planning-fresh-bdel-{name}")
+        post_save.connect(_before, sender=model, dispatch_uid=f"planning-fresh-before-{name}")
+        post_delete.connect(_before, sender=model, dispatch_uid=f"planning-fresh-bdel-{name}")
     members_written.connect(_before_bulk, dispatch_uid="planning-fresh-before-bulk")
 
 

@@ -14,6 +14,7 @@ import contextlib
 import contextvars
 import datetime
 import hashlib
+import itertools
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -166,13 +167,19 @@ def one_reading() -> Iterator[None]:
         _reading.reset(token)
 
 
-def _remembered(key: Any, read: Callable[[], Any]) -> Any:
+_reads = itertools.count()
+
+
+def _remembered(key: Any, read: Callable[[], Any], *, after: int = -1) -> tuple[Any, int]:
+    """``read()`` (once per reading), with the order in which it was read: a value read
+    before ``after`` (another read's order) is read again."""
     memo = _reading.get()
     if memo is None:
-        return read()
-    if key not in memo:
-        memo[key] = read()
-    return memo[key]
+        return read(), next(_reads)
+    found = memo.get(key)
+    if found is None or found[1] < after:
+        found = memo[key] = (read(), next(_reads))
+    return found
 
 
 def _cached(
@@ -189,14 +196,22 @@ def _cached(
     units = hashlib.sha1(",".join(map(str, sorted(tree.units))).encode()).hexdigest()
     raw = repr((kind, tree.root.pk, units, parts))
     key = "planning:" + hashlib.sha1(raw.encode()).hexdigest()
-    # Versions are read before counting: a write committed in between is then either
-    # counted and re-counted later, never missed.
-    epoch, sub = _remembered(("sub", tree.root.pk), lambda: freshness.subtree_version(tree.root.pk))
+    # The order is what keeps figures exact: the subtree's version, then the units' own
+    # versions, then the count, then the store. A version moves only after the write it
+    # stands for is committed (planning.freshness), so everything read after it counts that
+    # write; a write committed in between is counted and, its version being newer than the
+    # ones stored, counted again by the next reader — never missed.
+    (epoch, sub), read_at = _remembered(
+        ("sub", tree.root.pk), lambda: freshness.subtree_version(tree.root.pk)
+    )
     entry = cache.get(key)
     if entry is not None and entry[0] == epoch and entry[1] == sub:
         found: dict[int, Any] = entry[3]
         return found
-    every: dict[int, int] = _remembered("own", freshness.own_versions)
+    # Own versions read before this subtree's version (by another figure of the page, for
+    # another subtree) are read again: older than ``sub``, they could miss a unit whose write
+    # ``sub`` already includes, and the figures would be stored as current under ``sub``.
+    every: dict[int, int] = _remembered("own", freshness.own_versions, after=read_at)[0]
     own = {uid: v for uid, v in every.items() if uid in tree.units}
     stale: list[int] | None = None
     if entry is not None and entry[0] == epoch:

@@ -28,7 +28,7 @@ from grassroots.members.services import (
     transfer_start,
 )
 from grassroots.members.tests.factories import create_member
-from grassroots.planning import freshness, history
+from grassroots.planning import freshness, history, spells
 from grassroots.planning.composition import dimensions
 from grassroots.planning.history import UnitTree
 from grassroots.planning.tests.scenario import build_history
@@ -115,6 +115,13 @@ def _writes(province):
             member=b1, kind=kind, level=level, start_date=datetime.date(2022, 1, 1)
         )
 
+    def reunit() -> None:
+        # A unit corrected in place, outside any transaction (no transfer): every spell of the
+        # member leaves the old unit, which only the units before the write name.
+        member = Member.objects.get(unit=province.branch_a2, join_date=datetime.date(2026, 3, 1))
+        member.unit = province.branch_b1
+        member.save()
+
     def delete() -> None:
         Member.objects.filter(unit=province.city_a).first().delete()
 
@@ -132,7 +139,7 @@ def _writes(province):
                 operation="test",
             )
 
-    return [edit, admit, backdated, move, unmove, leave, arrange, delete, bulk]
+    return [edit, admit, backdated, move, unmove, leave, arrange, reunit, delete, bulk]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -143,6 +150,55 @@ def test_cached_figures_equal_fresh_counts_after_every_kind_of_write(province):
     for write in _writes(province):
         write()
         _assert_exact(province)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reader_between_a_write_and_its_commit_never_stores_old_figures_as_new(
+    province, monkeypatch
+):
+    """The ordering of CI's stale figure, made deterministic: a member's unit corrected by a
+    plain save outside a transaction, and a reader running after the receivers before the
+    spells' upkeep but before the upkeep's own transaction commits. The units the member
+    leaves must not have moved their versions yet, or the reader counts the old spells and
+    stores them as current: no later bump names the emptied unit again."""
+    build_history(province)
+    member = create_member(province.branch_a1, join_date=datetime.date(2020, 1, 1))
+    cache.clear()
+    _assert_exact(province)
+    real = spells.spells_refresh
+
+    def reader_first(**kwargs):
+        for root in (province.province, province.city_a, province.city_b):
+            _figures(root)
+        return real(**kwargs)
+
+    monkeypatch.setattr(spells, "spells_refresh", reader_first)
+    member.unit = province.branch_b1
+    member.save()
+    monkeypatch.undo()
+    _assert_exact(province)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_figures_of_one_reading_are_never_stored_under_a_newer_version_than_they_count(
+    province,
+):
+    """A page reading two subtrees: the own versions remembered for the first must not serve
+    the second when its subtree version was read after them (a write committed in between
+    would be missing from figures stored as current)."""
+    build_history(province)
+    cache.clear()
+    city_a, city_b = UnitTree.of(province.city_a), UnitTree.of(province.city_b)
+    columns = _columns(NOW)
+    history.count(city_a, columns)
+    history.count(city_b, columns)
+    create_member(province.branch_b1, join_date=datetime.date(2026, 1, 5))
+    with history.one_reading():
+        history.count(city_b, columns)  # recounts branch_b1: the own versions are read
+        # Another process's write, committed while the page is being read.
+        create_member(province.branch_a1, join_date=datetime.date(2026, 1, 6))
+        assert history.count(city_a, columns) == history._count(city_a, columns, None)
+    assert history.count(city_a, columns) == history._count(city_a, columns, None)
 
 
 @pytest.mark.django_db(transaction=True)
