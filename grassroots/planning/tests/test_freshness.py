@@ -77,11 +77,29 @@ def _assert_exact(province) -> None:
         assert cached.get(uid, {}).get("total", 0) == expected, unit.code
 
 
+def _plain_member(unit) -> Member:
+    """An active member of ``unit`` who joined before the writes' dates and never moved, by
+    id. Members sort by their (Faker-random) pinyin: ``.first()`` picked a different member
+    each run, and CI's 16 ≠ 15 for city 4301 was one who had moved into branch_b1 before
+    PAST — deleting the test's transfer then left a chain whose last move does not end in
+    the current unit, which the spells (rule 3 of note 0006: the current unit walked back)
+    and the brute-force replay (walked forward from the first move) count differently."""
+    member = (
+        Member.objects.filter(
+            unit=unit, status=MemberStatus.ACTIVE, join_date__lt=datetime.date(2023, 1, 1)
+        )
+        .exclude(transfers__state=Transfer.State.ACCEPTED)
+        .order_by("pk")
+        .first()
+    )
+    assert member is not None
+    return member
+
+
 def _writes(province):
     """One committed write of every kind the spells follow."""
-    a1 = Member.objects.filter(unit=province.branch_a1, status=MemberStatus.ACTIVE).first()
-    b1 = Member.objects.filter(unit=province.branch_b1, status=MemberStatus.ACTIVE).first()
-    assert a1 is not None and b1 is not None
+    a1 = _plain_member(province.branch_a1)
+    b1 = _plain_member(province.branch_b1)
     education = Education.objects.exclude(pk=a1.education_id).first()
     kind = ArrangementKind.objects.first()
     level = ArrangementLevel.objects.first()
@@ -123,7 +141,7 @@ def _writes(province):
         member.save()
 
     def delete() -> None:
-        Member.objects.filter(unit=province.city_a).first().delete()
+        Member.objects.filter(unit=province.city_a).order_by("pk").first().delete()
 
     def bulk() -> None:
         with acting(None, source="cli"):
@@ -150,6 +168,40 @@ def test_cached_figures_equal_fresh_counts_after_every_kind_of_write(province):
     for write in _writes(province):
         write()
         _assert_exact(province)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_ci_case_a_deleted_move_after_an_earlier_one_is_cached_as_counted(province):
+    """CI's failure, pinned: a member who moved into branch_b1 before PAST, moved again and
+    that move's transfer deleted. The cached figures equal fresh counts (the cache was never
+    behind); the spells follow rule 3 (the current unit walked back), so city 4301 counts
+    them at PAST where the forward replay of the remaining move would not."""
+    build_history(province)
+    member = (
+        Member.objects.filter(
+            unit=province.branch_b1,
+            status=MemberStatus.ACTIVE,
+            transfers__state=Transfer.State.ACCEPTED,
+            transfers__kind=Transfer.Kind.INTERNAL,
+            transfers__to_unit=province.branch_b1,
+            transfers__effective_date__lt=PAST,
+        )
+        .order_by("pk")
+        .first()
+    )
+    assert member is not None  # the seeded history has one
+    cache.clear()
+    for root in (province.province, province.city_a, province.city_b):
+        _figures(root)
+    t = transfer_start(member=member, to_unit=province.branch_a1)
+    transfer_accept(transfer=t, date=datetime.date(2023, 2, 1))
+    Transfer.objects.filter(pk=t.pk).delete()
+    for root in (province.province, province.city_a, province.city_b):
+        assert _figures(root) == _fresh(root), root.code
+    member.refresh_from_db()
+    assert member.unit_id == province.branch_a1.pk  # the move's unit stayed: chain broken
+    on_roll = {s[1] for s in spells.replay([member.pk]) if s[2] <= PAST and (s[3] or NOW) > PAST}
+    assert on_roll == {province.branch_a1.pk}
 
 
 @pytest.mark.django_db(transaction=True)
