@@ -15,16 +15,24 @@ them after (a rewrite deletes and reinserts the member's spells, so every change
 one of the two). They cover every write that upkeep follows: member, transfer, status and
 arrangement saves and deletes, and ``members_written`` (bulk create, COPY import; without ids
 a rebuild). A path that rewrites spells without those signals must bump here too
-(``note_members`` or ``note_rebuild``), or cached counts would miss it.
+(``note_members`` or ``note_rebuild``), or cached counts would miss it. Versions move only
+after the write commits (the before-receivers only note units), so that a figure stored
+under a version always counts every write that version stands for.
 
-See docs/decisions/0006-composition-as-of.md.
+After a bump the worker is asked to count the figures readers ask for
+(``planning.warming``), which it leaves in ``UnitFigures`` for every process.
+
+See docs/decisions/0006-composition-as-of.md and 0045-persisted-unit-figures.md.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import F
 from django.db.models.expressions import RawSQL
@@ -36,6 +44,8 @@ from grassroots.members.services import members_written
 from grassroots.organizations.models import Unit
 from grassroots.planning.models import Spell
 from grassroots.planning.spells import MEMBER_FIELDS
+
+logger = logging.getLogger("grassroots.planning")
 
 EPOCH = "planning:epoch"
 OWN = "planning:own:"
@@ -167,6 +177,27 @@ def _flush() -> None:
             .values_list("pk", flat=True)
         )
         Sequence.objects.filter(pk__in=locked).update(value=F("value") + 1)
+    _warm_soon(rebuilt=EPOCH in names)
+
+
+# One warming task per this many seconds per process after ordinary writes (each recounts only
+# the units whose versions moved); after a rebuild, always.
+WARM_EVERY_SECONDS = 30
+
+
+def _warm_soon(*, rebuilt: bool) -> None:
+    """Ask the worker to count the figures readers ask for (``planning.warming``), now that
+    versions moved: the next reader then finds them in ``UnitFigures``."""
+    if not getattr(settings, "GRASSROOTS_FIGURES_WARM_AFTER_WRITES", True):
+        return
+    if not rebuilt and not cache.add("planning:warm-asked", True, WARM_EVERY_SECONDS):
+        return
+    from grassroots.planning.tasks import figures_warm_task
+
+    try:
+        figures_warm_task.enqueue()
+    except Exception:  # the write is committed; the periodic job counts what this task would
+        logger.exception("could not enqueue the planning figures task")
 
 
 # --- the receivers around planning.spells' upkeep -----------------------------------------
