@@ -14,5 +14,8 @@ class DashboardConfig(AppConfig):
         # index names this app's override (which extends admin/base.html as Unfold documents).
         from django.contrib import admin
 
+        # Registers the home page's figures with the worker's warming (planning.warming).
+        from grassroots.dashboard import selectors  # noqa: F401
+
         admin.site.index_template = "dashboard/index.html"
         admin.site.index_title = _("工作台")

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from grassroots.evaluation.models import Evaluation, Scheme
 from grassroots.organizations.models import Unit
-from grassroots.planning import history
+from grassroots.planning import history, warming
 from grassroots.planning.composition import (
     INDICATORS,
     SENIOR_GRADES,
@@ -125,6 +125,38 @@ def dashboard(user: Any, *, today: datetime.date | None = None) -> Dashboard | N
         return _dashboard(user, today=today)
 
 
+def _figures(
+    unit: Unit, today: datetime.date
+) -> tuple[UnitTree, Reference, Any, dict[int, dict[str, int]], dict[int, dict[str, int]]]:
+    """The home page's planning figures for ``unit``: today's total and composition per unit,
+    the year-end history for the whole subtree, and this year's admissions (rolled up)."""
+    year = today.year
+    tree = UnitTree.of(unit)
+    ref = Reference.load()
+    target = target_for(unit, year)
+    age_limit = target.age_limit if target else 45
+    year_end = datetime.date(year, 12, 31)
+    past = list(range(year - HISTORY_YEARS, year))
+    columns = [Column("now", today)] + [
+        Column(i.key, today, indicator_q(i.key, ref, age_day=year_end, age_limit=age_limit))
+        for i in INDICATORS
+    ]
+    columns += [Column(f"y{y}", datetime.date(y, 12, 31), total_only=True) for y in past]
+    totals = tree.rollup(history.count(tree, columns))
+    first = datetime.date(year, 1, 1)
+    new = tree.rollup({k: {"n": v} for k, v in history.admitted(tree, first, today).items()})
+    return tree, ref, target, totals, new
+
+
+@warming.register("dashboard")
+def _warm(today: datetime.date) -> None:
+    """The worker counts the home page's figures of the province and of each unit under it
+    (their targets may ask for other ages), so that no first visitor scans the subtree."""
+    for unit in warming.leading_units():
+        with history.one_reading():
+            _figures(unit, today)
+
+
 def _dashboard(user: Any, *, today: datetime.date | None = None) -> Dashboard | None:
     unit = home_unit(user)
     if unit is None:
@@ -133,21 +165,10 @@ def _dashboard(user: Any, *, today: datetime.date | None = None) -> Dashboard | 
     year = today.year
     first = datetime.date(year, 1, 1)
     board = Dashboard(unit=unit, year=year, today=today)
-    tree = UnitTree.of(unit)
-    ref = Reference.load()
-    target = target_for(unit, year)
+    tree, ref, target, totals, new = _figures(unit, today)
     age_limit = target.age_limit if target else 45
     year_end = datetime.date(year, 12, 31)
-
-    # Today's total and composition per unit; the year-end history for the whole subtree.
     past = list(range(year - HISTORY_YEARS, year))
-    columns = [Column("now", today)] + [
-        Column(i.key, today, indicator_q(i.key, ref, age_day=year_end, age_limit=age_limit))
-        for i in INDICATORS
-    ]
-    columns += [Column(f"y{y}", datetime.date(y, 12, 31), total_only=True) for y in past]
-    totals = tree.rollup(history.count(tree, columns))
-    new = tree.rollup({k: {"n": v} for k, v in history.admitted(tree, first, today).items()})
     mine = totals.get(unit.pk, {})
     total = mine.get("now", 0)
     admitted = new.get(unit.pk, {}).get("n", 0)

@@ -15,16 +15,24 @@ them after (a rewrite deletes and reinserts the member's spells, so every change
 one of the two). They cover every write that upkeep follows: member, transfer, status and
 arrangement saves and deletes, and ``members_written`` (bulk create, COPY import; without ids
 a rebuild). A path that rewrites spells without those signals must bump here too
-(``note_members`` or ``note_rebuild``), or cached counts would miss it.
+(``note_members`` or ``note_rebuild``), or cached counts would miss it. Versions move only
+after the write commits (the before-receivers only note units), so that a figure stored
+under a version always counts every write that version stands for.
 
-See docs/decisions/0006-composition-as-of.md.
+After a bump the worker is asked to count the figures readers ask for
+(``planning.warming``), which it leaves in ``UnitFigures`` for every process.
+
+See docs/decisions/0006-composition-as-of.md and 0045-persisted-unit-figures.md.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import F
 from django.db.models.expressions import RawSQL
@@ -36,6 +44,8 @@ from grassroots.members.services import members_written
 from grassroots.organizations.models import Unit
 from grassroots.planning.models import Spell
 from grassroots.planning.spells import MEMBER_FIELDS
+
+logger = logging.getLogger("grassroots.planning")
 
 EPOCH = "planning:epoch"
 OWN = "planning:own:"
@@ -88,16 +98,26 @@ def pending_in_transaction() -> bool:
     )
 
 
-def _add(units: Iterable[int]) -> None:
+def _add(units: Iterable[int], *, now: bool = True) -> None:
+    """Note units to bump after the commit of the write that touched them.
+
+    ``now=False`` (the receivers before the spells' upkeep): outside a transaction, the units
+    wait for the receiver after the upkeep instead of being bumped at once. A version must
+    never move before the spells it stands for are committed: the upkeep commits its own
+    transaction after the before-receivers, and a reader in between would count the old
+    spells and store them under the new version — for a unit the write emptied (a member's
+    unit corrected in place), no later bump would ever make it recount."""
     pending = _pending()
     pending.update(units)
     if not pending:
         return
+    if not connection.in_atomic_block:
+        if now:
+            _flush()
+        return
     # Once per transaction (again if a rolled-back savepoint dropped the callback; anything
     # left from a rolled-back transaction is bumped too, which costs a recount, never a miss).
-    if not connection.in_atomic_block or not any(
-        entry[1] is _flush for entry in connection.run_on_commit
-    ):
+    if not any(entry[1] is _flush for entry in connection.run_on_commit):
         transaction.on_commit(_flush)
 
 
@@ -120,9 +140,10 @@ def _units_of(member_ids: list[int]) -> set[int]:
     return found
 
 
-def note_members(member_ids: Iterable[int]) -> None:
-    """Bump, after the commit, the units these members' spells are in now."""
-    _add(_units_of(sorted(set(member_ids))))
+def note_members(member_ids: Iterable[int], *, now: bool = True) -> None:
+    """Bump, after the commit, the units these members' spells are in now (``now=False``:
+    outside a transaction, with the next bump rather than at once)."""
+    _add(_units_of(sorted(set(member_ids))), now=now)
 
 
 def note_rebuild() -> None:
@@ -156,6 +177,27 @@ def _flush() -> None:
             .values_list("pk", flat=True)
         )
         Sequence.objects.filter(pk__in=locked).update(value=F("value") + 1)
+    _warm_soon(rebuilt=EPOCH in names)
+
+
+# One warming task per this many seconds per process after ordinary writes (each recounts only
+# the units whose versions moved); after a rebuild, always.
+WARM_EVERY_SECONDS = 30
+
+
+def _warm_soon(*, rebuilt: bool) -> None:
+    """Ask the worker to count the figures readers ask for (``planning.warming``), now that
+    versions moved: the next reader then finds them in ``UnitFigures``."""
+    if not getattr(settings, "GRASSROOTS_FIGURES_WARM_AFTER_WRITES", True):
+        return
+    if not rebuilt and not cache.add("planning:warm-asked", True, WARM_EVERY_SECONDS):
+        return
+    from grassroots.planning.tasks import figures_warm_task
+
+    try:
+        figures_warm_task.enqueue()
+    except Exception:  # the write is committed; the periodic job counts what this task would
+        logger.exception("could not enqueue the planning figures task")
 
 
 # --- the receivers around planning.spells' upkeep -----------------------------------------
@@ -165,7 +207,9 @@ def _member_id(sender: Any, instance: Any) -> int | None:
     return instance.pk if sender is Member else getattr(instance, "member_id", None)
 
 
-def _around(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
+def _around(
+    sender: Any, instance: Any, raw: bool = False, *, now: bool = True, **kwargs: Any
+) -> None:
     if raw:
         return
     update_fields = kwargs.get("update_fields")
@@ -178,14 +222,20 @@ def _around(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> Non
         return  # as the spells' upkeep: nothing a spell holds was written
     member_id = _member_id(sender, instance)
     if member_id is not None:
-        note_members([member_id])
+        note_members([member_id], now=now)
 
 
-def _around_bulk(sender: Any, member_ids: Iterable[int] | None = None, **kwargs: Any) -> None:
+def _around_bulk(
+    sender: Any, member_ids: Iterable[int] | None = None, *, now: bool = True, **kwargs: Any
+) -> None:
     if member_ids is None:
-        note_rebuild()
+        _add([_REBUILD], now=now)
     else:
-        note_members(member_ids)
+        note_members(member_ids, now=now)
+
+
+def _before(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
+    _around(sender, instance, raw=raw, now=False, **kwargs)
 
 
 _MODELS = (Member, Transfer, StatusChange, PoliticalArrangement)
@@ -194,15 +244,15 @@ _MODELS = (Member, Transfer, StatusChange, PoliticalArrangement)
 def _before_bulk(sender: Any, member_ids: Iterable[int] | None = None, **kwargs: Any) -> None:
     if member_ids is not None and kwargs.get("created"):
         return  # members just inserted (``created=True``) had no spells before
-    _around_bulk(sender, member_ids=member_ids, **kwargs)
+    _around_bulk(sender, member_ids=member_ids, now=False, **kwargs)
 
 
 def connect_before() -> None:
     """Receivers that run before the spells' upkeep (the member's units before the write)."""
     for model in _MODELS:
         name = model._meta.model_name
-        post_save.connect(_around, sender=model, dispatch_uid=f"planning-fresh-before-{name}")
-        post_delete.connect(_around, sender=model, dispatch_uid=f"planning-fresh-bdel-{name}")
+        post_save.connect(_before, sender=model, dispatch_uid=f"planning-fresh-before-{name}")
+        post_delete.connect(_before, sender=model, dispatch_uid=f"planning-fresh-bdel-{name}")
     members_written.connect(_before_bulk, dispatch_uid="planning-fresh-before-bulk")
 
 

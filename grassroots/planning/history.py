@@ -14,6 +14,7 @@ import contextlib
 import contextvars
 import datetime
 import hashlib
+import itertools
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -27,10 +28,10 @@ from django.db.models.expressions import RawSQL
 from grassroots.organizations.models import Unit
 from grassroots.planning import freshness
 from grassroots.planning import spells as spell_table
-from grassroots.planning.models import Spell
+from grassroots.planning.models import Spell, UnitFigures
 
-# Counts are cached under the spells' version, which every committed write bumps; the
-# expiry only bounds memory and the (crash-between-commit-and-bump) worst case.
+# This process's copies of a subtree's figures are checked against the versions on every
+# read; the expiry only bounds memory (an expired entry is read back from ``UnitFigures``).
 CACHE_SECONDS = 600
 
 _IN_LIST_LIMIT = 2000
@@ -166,13 +167,25 @@ def one_reading() -> Iterator[None]:
         _reading.reset(token)
 
 
-def _remembered(key: Any, read: Callable[[], Any]) -> Any:
+_reads = itertools.count()
+
+
+def _remembered(key: Any, read: Callable[[], Any], *, after: int = -1) -> tuple[Any, int]:
+    """``read()`` (once per reading), with the order in which it was read: a value read
+    before ``after`` (another read's order) is read again."""
     memo = _reading.get()
     if memo is None:
-        return read()
-    if key not in memo:
-        memo[key] = read()
-    return memo[key]
+        return read(), next(_reads)
+    found = memo.get(key)
+    if found is None or found[1] < after:
+        found = memo[key] = (read(), next(_reads))
+    return found
+
+
+def figure_key(kind: str, parts: Any) -> str:
+    """A figure's identity, the same in every process: its kind and arguments, not a subtree
+    (a unit's own figures do not depend on which subtree asked for them)."""
+    return hashlib.sha1(repr((kind, parts)).encode()).hexdigest()
 
 
 def _cached(
@@ -181,38 +194,89 @@ def _cached(
     parts: Any,
     compute: Callable[[list[int] | None], dict[int, Any]],
 ) -> dict[int, Any]:
-    """Own-unit figures ``compute(units)`` (``None``: the whole subtree), remembered per
-    subtree and arguments, and kept current unit by unit (``planning.freshness``): after a
-    committed write only the units whose spells it touched are recounted."""
+    """Own-unit figures ``compute(units)`` (``None``: the whole subtree), kept current unit by
+    unit (``planning.freshness``): after a committed write only the units whose spells it
+    touched are recounted. Two layers: this process's cache per subtree and arguments, and
+    the ``UnitFigures`` rows every process shares (filled by any reader and by the worker), so
+    that a process's first reader of a figure reads rows instead of scanning the spells."""
     if spell_table.changed_in_transaction() or freshness.pending_in_transaction():
         return compute(None)
+    figure = figure_key(kind, parts)
     units = hashlib.sha1(",".join(map(str, sorted(tree.units))).encode()).hexdigest()
-    raw = repr((kind, tree.root.pk, units, parts))
-    key = "planning:" + hashlib.sha1(raw.encode()).hexdigest()
-    # Versions are read before counting: a write committed in between is then either
-    # counted and re-counted later, never missed.
-    epoch, sub = _remembered(("sub", tree.root.pk), lambda: freshness.subtree_version(tree.root.pk))
+    key = "planning:" + hashlib.sha1(repr((figure, tree.root.pk, units)).encode()).hexdigest()
+    # The order is what keeps figures exact: the subtree's version, then the units' own
+    # versions, then the count, then the store. A version moves only after the write it
+    # stands for is committed (planning.freshness), so everything read after it counts that
+    # write; a write committed in between is counted and, its version being newer than the
+    # ones stored, counted again by the next reader — never missed.
+    (epoch, sub), read_at = _remembered(
+        ("sub", tree.root.pk), lambda: freshness.subtree_version(tree.root.pk)
+    )
     entry = cache.get(key)
     if entry is not None and entry[0] == epoch and entry[1] == sub:
         found: dict[int, Any] = entry[3]
         return found
-    every: dict[int, int] = _remembered("own", freshness.own_versions)
-    own = {uid: v for uid, v in every.items() if uid in tree.units}
-    stale: list[int] | None = None
+    # Own versions read before this subtree's version (by another figure of the page, for
+    # another subtree) are read again: older than ``sub``, they could miss a unit whose write
+    # ``sub`` already includes, and the figures would be stored as current under ``sub``.
+    every: dict[int, int] = _remembered("own", freshness.own_versions, after=read_at)[0]
+    own = {uid: every.get(uid, 0) for uid in tree.units}
+    found = {}
+    current: set[int] = set()
     if entry is not None and entry[0] == epoch:
         before: dict[int, int] = entry[2]
-        stale = sorted(uid for uid in tree.units if own.get(uid, 0) != before.get(uid, 0))
-        if len(stale) > max(1, _RECOUNT_SHARE * len(tree.units)):
-            stale = None
-    if stale is None:
-        found = compute(None)
-    else:
-        recount = set(stale)
-        found = {uid: v for uid, v in entry[3].items() if uid not in recount}
-        if stale:
-            found.update(compute(stale))
+        current = {uid for uid in tree.units if own[uid] == before.get(uid, 0)}
+        found = {uid: v for uid, v in entry[3].items() if uid in current}
+    missing = [uid for uid in sorted(tree.units) if uid not in current]
+    if missing:
+        for uid, values in _stored(figure, epoch, own, missing).items():
+            current.add(uid)
+            if values is not None:
+                found[uid] = values
+        missing = [uid for uid in missing if uid not in current]
+    if missing:
+        whole = len(missing) > max(1, _RECOUNT_SHARE * len(tree.units))
+        counted = compute(None if whole else missing)
+        written = sorted(tree.units) if whole else missing
+        for uid in written:
+            found.pop(uid, None)
+            if uid in counted:
+                found[uid] = counted[uid]
+        _store(figure, epoch, own, counted, written)
     cache.set(key, (epoch, sub, own, found), CACHE_SECONDS)
     return found
+
+
+def _stored(figure: str, epoch: int, own: dict[int, int], wanted: list[int]) -> dict[int, Any]:
+    """The persisted figures of these units counted at their current versions (a unit with
+    no figures maps to None)."""
+    rows = UnitFigures.objects.filter(key=figure, epoch=epoch)
+    if len(wanted) <= _IN_LIST_LIMIT:
+        rows = rows.filter(unit_id__in=wanted)
+    wanted_set = set(wanted)
+    return {
+        uid: values
+        for uid, version, values in rows.values_list("unit_id", "version", "values")
+        if uid in wanted_set and own.get(uid) == version
+    }
+
+
+def _store(
+    figure: str, epoch: int, own: dict[int, int], counted: dict[int, Any], units: list[int]
+) -> None:
+    """Persist the units' figures under the versions read before they were counted (a row is
+    never newer than what it counted; an older one is merely recounted)."""
+    rows = [
+        UnitFigures(key=figure, unit_id=uid, epoch=epoch, version=own[uid], values=counted.get(uid))
+        for uid in units
+    ]
+    # Rows in (key, unit) order: concurrent writers lock them in one order.
+    UnitFigures.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["key", "unit_id"],
+        update_fields=["epoch", "version", "values", "counted_at"],
+    )
 
 
 _PLAIN = (int, str, bool, float, datetime.date, type(None))

@@ -289,3 +289,33 @@ class Spell(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member_id}@{self.unit_id} {self.start}–{self.end or ''}"
+
+
+class UnitFigures(models.Model):
+    """One unit's own figures of one kind (counts as of given days, flows, admissions), as
+    counted at the unit's own version (a derived table: docs/decisions/0045).
+
+    ``planning.history`` reads a subtree's rows, keeps those whose ``epoch`` and ``version``
+    are the current ones (``planning.freshness``) and recounts only the other units, writing
+    their rows back; the worker keeps the figures readers ask for current. So a process that
+    has never counted a figure reads it from here instead of scanning the subtree's spells.
+    """
+
+    # The figure: a hash of its kind and arguments (days, conditions), not of any subtree.
+    key = models.CharField(max_length=40)
+    unit_id = models.BigIntegerField()
+    epoch = models.BigIntegerField()
+    version = models.BigIntegerField()
+    # The unit's own figures; null when it has none (no member matched).
+    values = models.JSONField(null=True)
+    counted_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("单位统计数")
+        verbose_name_plural = _("单位统计数")
+        constraints = [
+            models.UniqueConstraint(fields=["key", "unit_id"], name="unit_figures_key_unit")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key[:8]}@{self.unit_id} v{self.epoch}.{self.version}"

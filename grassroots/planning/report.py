@@ -78,6 +78,24 @@ class AnnualReport:
         return all(c.ok for c in self.checks) and not any(t.failures for t in self.extras)
 
 
+def report_columns(year: int) -> list[Column]:
+    """The columns of a year's report: the start and end of the year, then every bucket."""
+    start_day = datetime.date(year - 1, 12, 31)
+    end_day = as_of_for_year(year)
+    return [Column("start", start_day), Column("end", end_day)] + [
+        b.column(end_day) for d in dimensions(end_day) for b in d.buckets
+    ]
+
+
+def report_figures(
+    tree: UnitTree, year: int
+) -> tuple[dict[int, dict[str, int]], dict[int, dict[str, int]]]:
+    """Own-unit counts and flows of a year's report (what the worker keeps counted)."""
+    own = history.count(tree, report_columns(year))
+    flows = history.changes(tree, datetime.date(year, 1, 1), as_of_for_year(year))
+    return own, flows
+
+
 def annual_report(
     *, user: Any, unit: Unit, year: int, max_depth: int | None = None
 ) -> AnnualReport:
@@ -86,11 +104,8 @@ def annual_report(
     start_day = datetime.date(year - 1, 12, 31)
     end_day = as_of_for_year(year)
     dims = dimensions(end_day)
-    columns = [Column("start", start_day), Column("end", end_day)] + [
-        b.column(end_day) for d in dims for b in d.buckets
-    ]
-    own = history.count(tree, columns)
-    flows = history.changes(tree, datetime.date(year, 1, 1), end_day)
+    columns = report_columns(year)
+    own, flows = report_figures(tree, year)
     for unit_id, values in flows.items():
         own.setdefault(unit_id, {}).update(values)
     for values in own.values():

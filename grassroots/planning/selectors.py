@@ -186,13 +186,17 @@ def _share(part: int, whole: int) -> float | None:
     return round(100.0 * part / whole, 1) if whole else None
 
 
+def composition_columns(day: datetime.date) -> list[Column]:
+    """The columns of a composition as of ``day``: the total, then every bucket."""
+    return [Column("total", day)] + [b.column(day) for d in dimensions(day) for b in d.buckets]
+
+
 def composition(*, user: Any, unit: Unit, day: datetime.date) -> Composition:
     """Counts and shares per dimension, for the unit, its own members (本级) and each child."""
     check_unit_visible(user, unit)
     tree = UnitTree.of(unit)
     dims = dimensions(day)
-    columns = [Column("total", day)] + [b.column(day) for d in dims for b in d.buckets]
-    own = history.count(tree, columns)
+    own = history.count(tree, composition_columns(day))
     totals = tree.rollup(own)
     kids = tree.children(unit.pk)
     heads: list[tuple[str, Unit | None, dict[str, int]]] = [

@@ -320,3 +320,33 @@ def round_close(*, round: ReportingRound, actor: Any = None) -> ReportingRound:
     round.closed_at = timezone.now()
     round.save()
     return round
+
+
+# --- figures counted ahead of readers (docs/decisions/0045) --------------------------------
+
+FIGURES_KEEP_DAYS = 30
+
+
+def figures_warm(*, today: datetime.date | None = None) -> int:
+    """Count, ahead of readers, the figures every warmer reads (``planning.warming``): each
+    reads its figures as its page would, so only units whose versions moved since their rows
+    were counted are recounted, and the rows then serve every process. Returns how many
+    warmers ran. Not one transaction: each figure's rows are written as soon as counted."""
+    from grassroots.planning import warming
+
+    today = today or timezone.localdate()
+    ran = 0
+    for _name, warm in warming.warmers():
+        warm(today)
+        ran += 1
+    return ran
+
+
+def figures_prune(*, keep_days: int = FIGURES_KEEP_DAYS) -> int:
+    """Drop persisted figures not counted for ``keep_days`` (days nobody asks about any more,
+    or outdated versions); a unit whose row is dropped is merely recounted if asked again."""
+    from grassroots.planning.models import UnitFigures
+
+    before = timezone.now() - datetime.timedelta(days=keep_days)
+    deleted, _ = UnitFigures.objects.filter(counted_at__lt=before).delete()
+    return deleted

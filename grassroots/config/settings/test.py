@@ -22,3 +22,6 @@ STORAGES = {
 GRASSROOTS_BADGE_CACHE_SECONDS = 0  # tests see every count at once (one test turns it on)
 GRASSROOTS_SIDEBAR_CACHE_SECONDS = 0  # tests see permission changes in the sidebar at once
 GRASSROOTS_FILTER_CACHE_SECONDS = 0  # tests see new units and reference items in filters at once
+GRASSROOTS_FIGURES_WARM_AFTER_WRITES = (
+    False  # tests count figures where they read them (one test turns it on)
+)

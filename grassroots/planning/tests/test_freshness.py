@@ -28,7 +28,7 @@ from grassroots.members.services import (
     transfer_start,
 )
 from grassroots.members.tests.factories import create_member
-from grassroots.planning import freshness, history
+from grassroots.planning import freshness, history, spells
 from grassroots.planning.composition import dimensions
 from grassroots.planning.history import UnitTree
 from grassroots.planning.tests.scenario import build_history
@@ -77,11 +77,29 @@ def _assert_exact(province) -> None:
         assert cached.get(uid, {}).get("total", 0) == expected, unit.code
 
 
+def _plain_member(unit) -> Member:
+    """An active member of ``unit`` who joined before the writes' dates and never moved, by
+    id. Members sort by their (Faker-random) pinyin: ``.first()`` picked a different member
+    each run, and CI's 16 ≠ 15 for city 4301 was one who had moved into branch_b1 before
+    PAST — deleting the test's transfer then left a chain whose last move does not end in
+    the current unit, which the spells (rule 3 of note 0006: the current unit walked back)
+    and the brute-force replay (walked forward from the first move) count differently."""
+    member = (
+        Member.objects.filter(
+            unit=unit, status=MemberStatus.ACTIVE, join_date__lt=datetime.date(2023, 1, 1)
+        )
+        .exclude(transfers__state=Transfer.State.ACCEPTED)
+        .order_by("pk")
+        .first()
+    )
+    assert member is not None
+    return member
+
+
 def _writes(province):
     """One committed write of every kind the spells follow."""
-    a1 = Member.objects.filter(unit=province.branch_a1, status=MemberStatus.ACTIVE).first()
-    b1 = Member.objects.filter(unit=province.branch_b1, status=MemberStatus.ACTIVE).first()
-    assert a1 is not None and b1 is not None
+    a1 = _plain_member(province.branch_a1)
+    b1 = _plain_member(province.branch_b1)
     education = Education.objects.exclude(pk=a1.education_id).first()
     kind = ArrangementKind.objects.first()
     level = ArrangementLevel.objects.first()
@@ -115,8 +133,15 @@ def _writes(province):
             member=b1, kind=kind, level=level, start_date=datetime.date(2022, 1, 1)
         )
 
+    def reunit() -> None:
+        # A unit corrected in place, outside any transaction (no transfer): every spell of the
+        # member leaves the old unit, which only the units before the write name.
+        member = Member.objects.get(unit=province.branch_a2, join_date=datetime.date(2026, 3, 1))
+        member.unit = province.branch_b1
+        member.save()
+
     def delete() -> None:
-        Member.objects.filter(unit=province.city_a).first().delete()
+        Member.objects.filter(unit=province.city_a).order_by("pk").first().delete()
 
     def bulk() -> None:
         with acting(None, source="cli"):
@@ -132,7 +157,7 @@ def _writes(province):
                 operation="test",
             )
 
-    return [edit, admit, backdated, move, unmove, leave, arrange, delete, bulk]
+    return [edit, admit, backdated, move, unmove, leave, arrange, reunit, delete, bulk]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -143,6 +168,89 @@ def test_cached_figures_equal_fresh_counts_after_every_kind_of_write(province):
     for write in _writes(province):
         write()
         _assert_exact(province)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_ci_case_a_deleted_move_after_an_earlier_one_is_cached_as_counted(province):
+    """CI's failure, pinned: a member who moved into branch_b1 before PAST, moved again and
+    that move's transfer deleted. The cached figures equal fresh counts (the cache was never
+    behind); the spells follow rule 3 (the current unit walked back), so city 4301 counts
+    them at PAST where the forward replay of the remaining move would not."""
+    build_history(province)
+    member = (
+        Member.objects.filter(
+            unit=province.branch_b1,
+            status=MemberStatus.ACTIVE,
+            transfers__state=Transfer.State.ACCEPTED,
+            transfers__kind=Transfer.Kind.INTERNAL,
+            transfers__to_unit=province.branch_b1,
+            transfers__effective_date__lt=PAST,
+        )
+        .order_by("pk")
+        .first()
+    )
+    assert member is not None  # the seeded history has one
+    cache.clear()
+    for root in (province.province, province.city_a, province.city_b):
+        _figures(root)
+    t = transfer_start(member=member, to_unit=province.branch_a1)
+    transfer_accept(transfer=t, date=datetime.date(2023, 2, 1))
+    Transfer.objects.filter(pk=t.pk).delete()
+    for root in (province.province, province.city_a, province.city_b):
+        assert _figures(root) == _fresh(root), root.code
+    member.refresh_from_db()
+    assert member.unit_id == province.branch_a1.pk  # the move's unit stayed: chain broken
+    on_roll = {s[1] for s in spells.replay([member.pk]) if s[2] <= PAST and (s[3] or NOW) > PAST}
+    assert on_roll == {province.branch_a1.pk}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reader_between_a_write_and_its_commit_never_stores_old_figures_as_new(
+    province, monkeypatch
+):
+    """The ordering of CI's stale figure, made deterministic: a member's unit corrected by a
+    plain save outside a transaction, and a reader running after the receivers before the
+    spells' upkeep but before the upkeep's own transaction commits. The units the member
+    leaves must not have moved their versions yet, or the reader counts the old spells and
+    stores them as current: no later bump names the emptied unit again."""
+    build_history(province)
+    member = create_member(province.branch_a1, join_date=datetime.date(2020, 1, 1))
+    cache.clear()
+    _assert_exact(province)
+    real = spells.spells_refresh
+
+    def reader_first(**kwargs):
+        for root in (province.province, province.city_a, province.city_b):
+            _figures(root)
+        return real(**kwargs)
+
+    monkeypatch.setattr(spells, "spells_refresh", reader_first)
+    member.unit = province.branch_b1
+    member.save()
+    monkeypatch.undo()
+    _assert_exact(province)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_figures_of_one_reading_are_never_stored_under_a_newer_version_than_they_count(
+    province,
+):
+    """A page reading two subtrees: the own versions remembered for the first must not serve
+    the second when its subtree version was read after them (a write committed in between
+    would be missing from figures stored as current)."""
+    build_history(province)
+    cache.clear()
+    city_a, city_b = UnitTree.of(province.city_a), UnitTree.of(province.city_b)
+    columns = _columns(NOW)
+    history.count(city_a, columns)
+    history.count(city_b, columns)
+    create_member(province.branch_b1, join_date=datetime.date(2026, 1, 5))
+    with history.one_reading():
+        history.count(city_b, columns)  # recounts branch_b1: the own versions are read
+        # Another process's write, committed while the page is being read.
+        create_member(province.branch_a1, join_date=datetime.date(2026, 1, 6))
+        assert history.count(city_a, columns) == history._count(city_a, columns, None)
+    assert history.count(city_a, columns) == history._count(city_a, columns, None)
 
 
 @pytest.mark.django_db(transaction=True)
