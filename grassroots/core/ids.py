@@ -72,6 +72,12 @@ def parse(raw: str) -> IdNumber:
 
 def build(region: str, birth: datetime.date, sequence: int, sex: str) -> str:
     """Compose a valid number (used by the demo and tests): sequence 0-99 plus the sex digit."""
+    return compose(f"{region}{birth:%Y%m%d}", sequence, sex)
+
+
+def compose(prefix: str, sequence: int, sex: str) -> str:
+    """``build`` from the region and birth digits already joined (``prefix``, 14 digits): a
+    caller composing many numbers formats each region and birth date once."""
     sex_digit = (sequence % 5) * 2 + (1 if sex == "M" else 0)
-    body = f"{region}{birth:%Y%m%d}{sequence // 5 % 100:02d}{sex_digit}"
+    body = f"{prefix}{sequence // 5 % 100:02d}{sex_digit}"
     return body + ric.calc_check_digit(body + "0")
