@@ -70,8 +70,12 @@ def parse(raw: str) -> IdNumber:
     return IdNumber(value=number, birth_date=birth, sex=sex)
 
 
+SEQUENCES = 500  # numbers ``build`` can give for one region, birth date and sex
+
+
 def build(region: str, birth: datetime.date, sequence: int, sex: str) -> str:
-    """Compose a valid number (used by the demo and tests): sequence 0-99 plus the sex digit."""
+    """Compose a valid number (used by the demo and tests): sequence 0-499, the last of its
+    digits folded into the sex digit."""
     return compose(f"{region}{birth:%Y%m%d}", sequence, sex)
 
 

@@ -203,7 +203,7 @@ ID_NUMBER = MEMBER_COLUMNS.index("id_number")
 class Chunk(NamedTuple):
     """One chunk of members as built (in a worker process or here), ready to write."""
 
-    index: int
+    position: int  # the chunk's index
     taken: frozenset[int]  # ID numbers (first 17 digits) it was told to avoid
     numbers: list[int]  # the ID numbers it gave (first 17 digits)
     years: list[int]  # each member's join year and unit, for the member number
@@ -409,7 +409,7 @@ class Generator:
         return digits
 
     def _identity(
-        self, r: random.Random, city: City | None, used: set[int]
+        self, r: random.Random, city: City | None, used: set[int], lane: int
     ) -> tuple[str, str, datetime.date, str]:
         sex = "M" if r.random() < 0.56 else "F"
         given = ZhNames.first_names_male if sex == "M" else ZhNames.first_names_female
@@ -420,7 +420,8 @@ class Generator:
         home = city if city is not None and r.random() < 0.75 else cities[int(r.random() * 14)]
         while True:
             region = home.counties[int(r.random() * len(home.counties))][0]
-            number = ids.compose(region + self._birth_digits(birth), int(r.random() * 500), sex)
+            sequence = int(r.random() * self.per_lane) * self.lanes + lane
+            number = ids.compose(region + self._birth_digits(birth), sequence, sex)
             key = int(number[:17])
             if key not in used:
                 used.add(key)
@@ -442,6 +443,11 @@ class Generator:
         self.member_cols = [*MEMBER_COLUMNS, *self.defaults, "member_number"]
         self.first_id = self.writer.reserve_ids(Member, self.count)
         self.seeded = len(self.holders.items) * min(3, self.count // len(self.holders.items))
+        # The 500 sequence numbers of a region, birth date and sex are dealt out among the
+        # chunks, so that two chunks cannot give the same ID number (a chunk only checks its
+        # own); from 500 chunks on they share, and a repeat is caught below.
+        self.lanes = min(-(-self.count // CHUNK), ids.SEQUENCES)
+        self.per_lane = ids.SEQUENCES // self.lanes
         numbers = _MemberNumbers()
         codes = {u.unit.pk: u.unit.code for u in self.units}
         by_pk = {u.unit.pk: u for u in self.units}
@@ -449,7 +455,7 @@ class Generator:
         written = 0
         for chunk in self._chunks():
             while clash := used.intersection(chunk.numbers):
-                chunk = self._chunk(chunk.index, chunk.taken | clash)  # rare: a few a million
+                chunk = self._chunk(chunk.position, chunk.taken | clash)  # rare: a few a million
             used.update(chunk.numbers)
             for unit_pk, found in chunk.candidates.items():
                 kept = by_pk[unit_pk].candidates
@@ -505,16 +511,21 @@ class Generator:
         first = self.first_id + index * CHUNK
         size = min(CHUNK, self.count - index * CHUNK)
         used = set(taken)
+        lane = index % self.lanes
         rows: list[list[Any]] = []
         plain: list[str] = []
-        keys: list[tuple] = []
-        history: list[tuple] = []
+        keys: list[Any] = []  # tuples, or COPY lines
+        history: list[Any] = []
         transfers: list[tuple] = []
         arrangements: list[tuple] = []
         candidates: dict[int, list[tuple[int, str, bool]]] = {}
         years: list[int] = []
         unit_ids: list[int] = []
         now = w.adapt_datetime(self.now)
+        # Search keys and first status rows, nine in ten of the rows, are spelt out as COPY text
+        # straight away on PostgreSQL: pinyin is ASCII letters, the rest numbers and constants.
+        text = w.is_postgres
+        opened = "\t建档\t" + copy_line([self.actor, now])
         exact_hash, tail_hashes = self.exact_hash, self.tail_hashes
         defaults = list(self.defaults.values())
         today = self.today
@@ -524,7 +535,7 @@ class Generator:
                 holder: UnitInfo = self.holders.items[index_ % len(self.holders.items)]
             else:
                 holder = self.holders.pick(r)
-            name, sex, birth, number = self._identity(ids_rng, holder.city, used)
+            name, sex, birth, number = self._identity(ids_rng, holder.city, used, lane)
             full, initials, name_keys = self._name_data(name)
             age = (self.reference - birth).days / 365.25
             join_lo = max(datetime.date(1980, 1, 1), _add_years(birth, 25))
@@ -556,11 +567,17 @@ class Generator:
             )
             post = posts[int(r.random() * len(posts))]
             talent_kind = refs["talent"].pick(r) if talent else None
-            history.append((pk, "", ACTIVE, w.adapt_date(join), "建档", self.actor, now))
+            if text:
+                history.append(f"{pk}\t\t{ACTIVE}\t{join.isoformat()}{opened}")
+            else:
+                history.append((pk, "", ACTIVE, w.adapt_date(join), "建档", self.actor, now))
             status, status_date = self._history(
                 r, pk, join, holder, age, history, transfers, index_ >= self.seeded
             )
-            keys.extend((pk, k, unit_pk, full) for k in name_keys)
+            if text:
+                keys.extend([f"{pk}\t{k}\t{unit_pk}\t{full}\n" for k in name_keys])
+            else:
+                keys.extend([(pk, k, unit_pk, full) for k in name_keys])
             if r.random() < (0.09 if title in refs["senior_titles"] else 0.02):
                 arrangements.append(self._arrangement(r, pk, join, holder))
             if status == ACTIVE:
@@ -592,7 +609,9 @@ class Generator:
         return Chunk(
             index, taken, numbers, years, unit_ids, candidates,
             [copy_line(row, end="\t").encode() for row in rows],
-            copy_text(keys), copy_text(history), copy_text(transfers), copy_text(arrangements),
+            "".join(keys).encode(),
+            "".join([h if type(h) is str else copy_line(h) for h in history]).encode(),
+            copy_text(transfers), copy_text(arrangements),
         )  # fmt: skip
 
     def _history(

@@ -204,6 +204,8 @@ class RowWriter:
                     for row in rows:
                         copy.write_row(row)
             else:
+                if isinstance(rows, bytes):
+                    raise TypeError("COPY text is for PostgreSQL")
                 marks = ", ".join(["%s"] * len(columns))
                 cursor.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', rows)
         return len(rows)
