@@ -112,7 +112,8 @@ def run(members: int) -> None:
     print(
         f"   demo generation: {result.rate:,.0f} members/s "
         f"({members:,} members in {result.seconds:.1f} s wall, "
-        f"{result.cpu_seconds:.1f} s CPU in the generator process)"
+        f"{result.cpu_seconds:.1f} s CPU in the generator process, "
+        f"{result.worker_cpu_seconds:.1f} s in its worker processes)"
     )
     city = Unit.objects.get(code="4301")
     staff = User.objects.get(username="staff-4301")

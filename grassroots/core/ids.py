@@ -70,8 +70,18 @@ def parse(raw: str) -> IdNumber:
     return IdNumber(value=number, birth_date=birth, sex=sex)
 
 
+SEQUENCES = 500  # numbers ``build`` can give for one region, birth date and sex
+
+
 def build(region: str, birth: datetime.date, sequence: int, sex: str) -> str:
-    """Compose a valid number (used by the demo and tests): sequence 0-99 plus the sex digit."""
+    """Compose a valid number (used by the demo and tests): sequence 0-499, the last of its
+    digits folded into the sex digit."""
+    return compose(f"{region}{birth:%Y%m%d}", sequence, sex)
+
+
+def compose(prefix: str, sequence: int, sex: str) -> str:
+    """``build`` from the region and birth digits already joined (``prefix``, 14 digits): a
+    caller composing many numbers formats each region and birth date once."""
     sex_digit = (sequence % 5) * 2 + (1 if sex == "M" else 0)
-    body = f"{region}{birth:%Y%m%d}{sequence // 5 % 100:02d}{sex_digit}"
+    body = f"{prefix}{sequence // 5 % 100:02d}{sex_digit}"
     return body + ric.calc_check_digit(body + "0")

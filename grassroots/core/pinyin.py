@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 
 from pypinyin import Style, pinyin
+from pypinyin.constants import PHRASES_DICT
 
 # Surnames whose reading differs from the character's common reading (and compound surnames).
 SURNAME_READINGS: dict[str, tuple[str, ...]] = {
@@ -106,3 +108,56 @@ def primary(name: str) -> tuple[str, str]:
     full = "".join(o[0] for o in options)
     initials = "".join(o[0][0] for o in options if o[0])
     return full, initials
+
+
+# --- many names: the same results, each character read once ---------------------------
+
+
+@functools.lru_cache(maxsize=65536)
+def _char_options(char: str) -> tuple[str, ...]:
+    (readings,) = _char_readings(char)
+    return tuple(readings)
+
+
+def _readings(chars: str) -> list[list[str]]:
+    """``_char_readings(chars)``. When no run of two or more of the characters is a
+    phrase pypinyin knows, it reads each character on its own: then each character's readings
+    are looked up once per import instead of running pypinyin on every name (a test keeps the
+    two equal over tens of thousands of names); with a phrase, the whole call."""
+    n = len(chars)
+    for start in range(n - 1):
+        for end in range(start + 2, n + 1):
+            if chars[start:end] in PHRASES_DICT:
+                return _char_readings(chars)
+    return [list(_char_options(char)) for char in chars]
+
+
+def cached_syllable_options(name: str) -> list[list[str]]:
+    """``syllable_options(name)`` with the character readings above."""
+    name = "".join(name.split())
+    for compound in COMPOUND_SURNAMES:
+        if name.startswith(compound):
+            surname = [[r] for r in SURNAME_READINGS[compound]]
+            return surname + _readings(name[len(compound) :])
+    options = _readings(name)
+    if name and name[0] in SURNAME_READINGS and options:
+        options[0] = list(dict.fromkeys([*SURNAME_READINGS[name[0]], *options[0]]))
+    return options
+
+
+def name_pinyin(name: str) -> tuple[str, str, tuple[str, ...]]:
+    """``primary(name)`` and ``search_keys(name)`` (cut to the key column's 64
+    characters) from a single ``syllable_options`` call: pypinyin is the costliest step of a
+    large import and the two functions would each run it. Kept equal by a test."""
+    options = [o for o in cached_syllable_options(name) if o != [""]]
+    full = "".join(o[0] for o in options)
+    initials = "".join(o[0][0] for o in options if o[0])
+    if not options:
+        return full, initials, ()
+    keys: dict[str, None] = {}
+    for combo in itertools.islice(itertools.product(*options), MAX_VARIANTS):
+        keys["".join(combo)] = None
+    firsts = [list(dict.fromkeys(s[0] for s in o)) for o in options]
+    for combo in itertools.islice(itertools.product(*firsts), MAX_VARIANTS):
+        keys["".join(combo)] = None
+    return full, initials, tuple(k[:64] for k in keys)

@@ -9,15 +9,11 @@ COPY straight from the validated values, without building model instances: that 
 
 from __future__ import annotations
 
-import base64
 import concurrent.futures
 import datetime
 import functools
-import hmac
-import itertools
 import json
 import multiprocessing as mp
-import os
 import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -27,10 +23,10 @@ from django.conf import settings
 from django.db import connection, connections, models
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from pypinyin.constants import PHRASES_DICT
 
-from grassroots.core import audit, context, pinyin, sensitive, sequences
+from grassroots.core import audit, context, sequences
 from grassroots.core.audit import AuditEvent
+from grassroots.core.pinyin import name_pinyin
 from grassroots.core.sensitive import encrypt, keyed_hash, mask_id_number
 from grassroots.members.identity import id_hashes
 from grassroots.members.models import Member, NameKey, StatusChange
@@ -76,56 +72,6 @@ def insert_members(
     return len(specs)
 
 
-@functools.lru_cache(maxsize=65536)
-def _char_options(char: str) -> tuple[str, ...]:
-    (readings,) = pinyin._char_readings(char)
-    return tuple(readings)
-
-
-def _readings(chars: str) -> list[list[str]]:
-    """``pinyin._char_readings(chars)``. When no run of two or more of the characters is a
-    phrase pypinyin knows, it reads each character on its own: then each character's readings
-    are looked up once per import instead of running pypinyin on every name (a test keeps the
-    two equal over tens of thousands of names); with a phrase, the whole call."""
-    n = len(chars)
-    for start in range(n - 1):
-        for end in range(start + 2, n + 1):
-            if chars[start:end] in PHRASES_DICT:
-                return pinyin._char_readings(chars)
-    return [list(_char_options(char)) for char in chars]
-
-
-def syllable_options(name: str) -> list[list[str]]:
-    """``pinyin.syllable_options(name)`` with the character readings above."""
-    name = "".join(name.split())
-    for compound in pinyin.COMPOUND_SURNAMES:
-        if name.startswith(compound):
-            surname = [[r] for r in pinyin.SURNAME_READINGS[compound]]
-            return surname + _readings(name[len(compound) :])
-    options = _readings(name)
-    if name and name[0] in pinyin.SURNAME_READINGS and options:
-        options[0] = list(dict.fromkeys([*pinyin.SURNAME_READINGS[name[0]], *options[0]]))
-    return options
-
-
-def name_pinyin(name: str) -> tuple[str, str, tuple[str, ...]]:
-    """``pinyin.primary(name)`` and ``pinyin.search_keys(name)`` (cut to the key column's 64
-    characters) from a single ``syllable_options`` call: pypinyin is the costliest step of a
-    large import and the two functions would each run it. Kept equal by a test."""
-    options = [o for o in syllable_options(name) if o != [""]]
-    full = "".join(o[0] for o in options)
-    initials = "".join(o[0][0] for o in options if o[0])
-    if not options:
-        return full, initials, ()
-    keys: dict[str, None] = {}
-    for combo in itertools.islice(itertools.product(*options), pinyin.MAX_VARIANTS):
-        keys["".join(combo)] = None
-    firsts = [list(dict.fromkeys(s[0] for s in o)) for o in options]
-    for combo in itertools.islice(itertools.product(*firsts), pinyin.MAX_VARIANTS):
-        keys["".join(combo)] = None
-    return full, initials, tuple(k[:64] for k in keys)
-
-
 _pinyin = functools.lru_cache(maxsize=4096)(name_pinyin)
 PARALLEL_MIN_NAMES = 5000
 
@@ -163,43 +109,6 @@ class PinyinPrefetch:
         if self.executor is not None:
             self.executor.shutdown(wait=True, cancel_futures=True)
             self.executor = None
-
-
-def fast_keyed_hash(purpose: str = "exact") -> Callable[[str], str]:
-    """``sensitive.keyed_hash(value, purpose)`` as one OpenSSL call per value (the key is read
-    once, not per call); a test keeps the two equal."""
-    key = sensitive._hash_key()
-    prefix = f"{purpose}:"
-    digest = hmac.digest
-
-    def hashed(value: str) -> str:
-        return digest(key, (prefix + value).encode(), "sha256").hex()
-
-    return hashed
-
-
-def fast_encrypt() -> Callable[[Sequence[str]], list[str]]:
-    """``sensitive.encrypt`` of many values: the cipher is looked up once and the nonces (12
-    random bytes each, as there) are drawn in one call. ``sensitive.decrypt`` reads the result
-    (tested)."""
-    cipher = sensitive._cipher(sensitive._encryption_key())
-    version = sensitive._VERSION
-    head = version + b":"
-    encode = base64.urlsafe_b64encode
-
-    def encrypted(plaintexts: Sequence[str]) -> list[str]:
-        nonces = os.urandom(12 * len(plaintexts))
-        out: list[str] = []
-        for n, text in enumerate(plaintexts):
-            if not text:
-                out.append(text)
-                continue
-            nonce = nonces[12 * n : 12 * n + 12]
-            sealed = cipher.encrypt(nonce, text.encode(), version)
-            out.append((head + encode(nonce + sealed)).decode())
-        return out
-
-    return encrypted
 
 
 class Copy(NamedTuple):

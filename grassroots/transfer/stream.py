@@ -28,7 +28,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from grassroots.core import audit, context, sequences
+from grassroots.core import audit, context, sensitive, sequences
 from grassroots.core.audit import AuditEvent
 from grassroots.core.sensitive import mask_id_number
 from grassroots.members.models import Member, NameKey, StatusChange
@@ -173,11 +173,11 @@ class StreamImport:
         self.pinyins: dict[str, tuple[str, str, tuple[str, ...]]] = {}
         self.seen_ids: set[str] = set()
         self.seen_numbers: set[str] = set()
-        self.exact = bulk.fast_keyed_hash("exact")
-        tail = bulk.fast_keyed_hash("tail")
+        self.exact = sensitive.fast_keyed_hash("exact")
+        tail = sensitive.fast_keyed_hash("tail")
         self.tails: dict[str, str] = {}
         self.tail = lambda t: self.tails.get(t) or self.tails.setdefault(t, tail(t))
-        self.encrypt = bulk.fast_encrypt()
+        self.encrypt = sensitive.fast_encrypt()
         fields = [f for f in Member._meta.concrete_fields if not f.primary_key]
         self.fields = fields
         self.defaults: dict[str, Any] = {f.name: f.get_default() for f in fields}
@@ -407,8 +407,8 @@ class StreamImport:
 
     def _pinyin(self, names: list[str]) -> list[tuple[str, str, tuple[str, ...]]]:
         # In this thread: it has time to spare while the server works, and the characters'
-        # readings are cached (bulk.syllable_options), so a worker process would only compete
-        # with the server for the cores.
+        # readings are cached (core.pinyin.cached_syllable_options), so a worker process would
+        # only compete with the server for the cores.
         cache = self.pinyins
         out = []
         for name in names:

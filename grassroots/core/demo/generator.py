@@ -11,16 +11,18 @@ run records one summary audit event.
 from __future__ import annotations
 
 import bisect
-import contextlib
+import collections
+import concurrent.futures
 import datetime
-import functools
 import itertools
-import operator
+import multiprocessing as mp
+import os
 import random
+import resource
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
@@ -33,11 +35,10 @@ from grassroots.accounts.models import Role, User
 from grassroots.accounts.services import user_create
 from grassroots.core import audit, context, ids, pinyin, sequences
 from grassroots.core.demo.regions import City, hunan_cities
-from grassroots.core.demo.writer import RowWriter
+from grassroots.core.demo.writer import RowWriter, copy_line, copy_text
 from grassroots.core.models import AuditEvent
 from grassroots.core.models import Sequence as CounterSequence
-from grassroots.core.sensitive import encrypt
-from grassroots.members.identity import id_hashes
+from grassroots.core.sensitive import fast_encrypt, fast_keyed_hash, keyed_hash, mask_id_number
 from grassroots.members.models import (
     ArrangementKind,
     ArrangementLevel,
@@ -63,7 +64,8 @@ PROVINCE_NAME = "湖南省委会"
 DEMO_PASSWORD = "grassroots-demo-2026"
 MEMBER_USERNAME = "demo-member"
 PORTAL_MEMBERS = 5  # member portal accounts: demo-member, demo-member-2 …
-CHUNK = 20_000
+CHUNK = 20_000  # members per chunk; fixed, so that a seed gives the same data on any machine
+WORKERS = 2  # processes building chunks (the main one writes them)
 OPERATION = "demo_generate"
 
 # City-level branches per city code, and the county committees (region code) with branches.
@@ -145,7 +147,8 @@ class DemoResult:
     units: int = 0
     users: int = 0
     seconds: float = 0.0
-    cpu_seconds: float = 0.0  # this process, all threads: the generator's own work
+    cpu_seconds: float = 0.0  # this process, all threads: writing, and chunks built here
+    worker_cpu_seconds: float = 0.0  # the worker processes that built chunks
     logins: list[tuple[str, str, str, str]] = field(default_factory=list)  # role, user, pw, unit
     already_existed: bool = False
     reset: dict[str, int] = field(default_factory=dict)
@@ -187,6 +190,67 @@ def _at(day: datetime.date, hour: int = 10) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
 
 
+# The member columns a chunk fills, in its rows' order; then the defaults of columns it does
+# not know (added later by other apps), then the member number, given out in the main process.
+MEMBER_COLUMNS = [
+    "id", "unit_id", "name", "sex", "ethnicity_id", "birth_date", "id_number", "id_number_hash",
+    "id_tail_hash", "id_number_masked", "phone", "email", "education_id", "degree", "title_id",
+    "sector_id", "employer", "post", "is_talent", "talent_kind_id", "join_date", "status",
+    "status_date", "photo", "user_id", "pinyin_full", "pinyin_initials", "created_at",
+    "updated_at",
+]  # fmt: skip
+ID_NUMBER = MEMBER_COLUMNS.index("id_number")
+
+
+class Chunk(NamedTuple):
+    """One chunk of members as built (in a worker process or here), ready to write."""
+
+    position: int  # the chunk's index
+    taken: frozenset[int]  # ID numbers (first 17 digits) it was told to avoid
+    numbers: list[int]  # the ID numbers it gave (first 17 digits)
+    years: list[int]  # each member's join year and unit, for the member number
+    unit_ids: list[int]
+    candidates: dict[int, list[tuple[int, str, bool]]]  # unit -> (member, name, under 68)
+    members: list[Any]  # COPY lines up to the member number, or tuples
+    keys: Any  # COPY text (bytes), or lists of tuples
+    history: Any
+    transfers: Any
+    arrangements: Any
+
+
+class _MemberNumbers:
+    """Member numbers per join year from the counters in ``core.sequences``. The first number
+    of a year in this run locks the year's counter for the transaction (reserving nothing);
+    ``close`` reserves what was given: two statements per year, not two per year and chunk."""
+
+    def __init__(self) -> None:
+        self.format = settings.GRASSROOTS_MEMBER_NUMBER_FORMAT
+        self.first: dict[int, int] = {}
+        self.given: dict[int, int] = {}
+
+    def next(self, year: int, unit_code: str) -> str:
+        given = self.given.get(year)
+        if given is None:
+            self.first[year] = sequences.next_value(f"member_number:{year}", count=0)
+            given = 0
+        self.given[year] = given + 1
+        return self.format.format(year=year, seq=self.first[year] + given, unit=unit_code)
+
+    def close(self) -> None:
+        for year, given in self.given.items():
+            first = sequences.next_value(f"member_number:{year}", count=given)
+            if first != self.first[year]:  # cannot happen while the lock is held
+                raise RuntimeError(f"member_number:{year} moved during the demo load")
+
+
+_BUILDER: Generator | None = None  # the generator whose chunks forked workers build
+
+
+def _chunk_in_worker(index: int) -> Chunk:
+    assert _BUILDER is not None
+    return _BUILDER._chunk(index)
+
+
 # --- the unit tree -----------------------------------------------------------------------
 
 
@@ -202,16 +266,18 @@ class UnitInfo:
 class Generator:
     def __init__(self, *, seed: int, members: int, log: Callable[[str], None] = print) -> None:
         self.seed, self.count, self.log = seed, members, log
-        self.ids_rng = random.Random(seed)  # names, sexes, births, ID numbers
-        self.rng = random.Random(seed * 7919 + 1)  # everything else
+        self.rng = random.Random(seed * 7919 + 1)  # the tree and officers; chunks have their own
         self.today = timezone.localdate()
         self.reference = datetime.date(self.today.year, 1, 1)
         self.writer = RowWriter()
         self.now = timezone.now()
         self.units: list[UnitInfo] = []
         self.by_code: dict[str, UnitInfo] = {}
-        self.used_ids: set[str] = set()
-        self.pinyin_cache: dict[str, tuple[str, str, list[str]]] = {}
+        self.pinyin_cache: dict[str, tuple[str, str, tuple[str, ...]]] = {}
+        self.birth_digits: dict[datetime.date, str] = {}
+        self.tail_hashes: dict[str, str] = {}  # a few thousand distinct last-four digits
+        self.exact_hash = fast_keyed_hash("exact")
+        self.encrypt = fast_encrypt()
         self.kinds = {k.code: k for k in UnitKind.objects.all()}
         self.refs = self._references()
         self.unit_count = 0
@@ -332,16 +398,21 @@ class Generator:
         self.log(f"units: {len(self.units)}")
 
     # members ---------------------------------------------------------------------------
-    def _name_data(self, name: str) -> tuple[str, str, list[str]]:
+    def _name_data(self, name: str) -> tuple[str, str, tuple[str, ...]]:
         cached = self.pinyin_cache.get(name)
         if cached is None:
-            full, initials = pinyin.primary(name)
-            cached = (full, initials, [k[:64] for k in pinyin.search_keys(name)])
-            self.pinyin_cache[name] = cached
+            cached = self.pinyin_cache[name] = pinyin.name_pinyin(name)
         return cached
 
-    def _identity(self, city: City | None) -> tuple[str, str, datetime.date, str]:
-        r = self.ids_rng
+    def _birth_digits(self, birth: datetime.date) -> str:
+        digits = self.birth_digits.get(birth)
+        if digits is None:
+            digits = self.birth_digits[birth] = f"{birth:%Y%m%d}"
+        return digits
+
+    def _identity(
+        self, r: random.Random, city: City | None, used: set[int], lane: int
+    ) -> tuple[str, str, datetime.date, str]:
         sex = "M" if r.random() < 0.56 else "F"
         given = ZhNames.first_names_male if sex == "M" else ZhNames.first_names_female
         name = self.refs["surname"].pick(r) + given[int(r.random() * len(given))]
@@ -351,61 +422,126 @@ class Generator:
         home = city if city is not None and r.random() < 0.75 else cities[int(r.random() * 14)]
         while True:
             region = home.counties[int(r.random() * len(home.counties))][0]
-            number = ids.build(region, birth, int(r.random() * 500), sex)
-            if number not in self.used_ids:
-                self.used_ids.add(number)
+            sequence = int(r.random() * self.per_lane) * self.lanes + lane
+            number = ids.compose(region + self._birth_digits(birth), sequence, sex)
+            key = int(number[:17])
+            if key not in used:
+                used.add(key)
                 return name, sex, birth, number
             birth += datetime.timedelta(days=1)
 
     def members(self) -> Iterator[int]:
-        """Generate and write members chunk by chunk; yields the running count."""
-        member_fields = self.writer.columns(Member)
-        member_cols = [f.attname for f in member_fields]
-        defaults = self.writer.defaults(member_fields, self._member_row_keys())
-        first_id = self.first_id = self.writer.reserve_ids(Member, self.count)
+        """Generate and write members chunk by chunk (in worker processes when there are
+        several chunks); yields the running count.
+
+        Each chunk draws from its own generators, seeded from the seed and the chunk's index,
+        so a chunk is the same wherever it is built. What crosses chunks is settled here, in
+        chunk order: ID numbers already given (a chunk that repeats one is built again with
+        those numbers taken), member numbers (per join year, from the counters) and the few
+        members per unit kept as officer candidates.
+        """
+        fields = self.writer.columns(Member)
+        self.defaults = self.writer.defaults(fields, [*MEMBER_COLUMNS, "member_number"])
+        self.member_cols = [*MEMBER_COLUMNS, *self.defaults, "member_number"]
+        self.first_id = self.writer.reserve_ids(Member, self.count)
         self.seeded = len(self.holders.items) * min(3, self.count // len(self.holders.items))
+        # The 500 sequence numbers of a region, birth date and sex are dealt out among the
+        # chunks, so that two chunks cannot give the same ID number (a chunk only checks its
+        # own); from 500 chunks on they share, and a repeat is caught below.
+        self.lanes = min(-(-self.count // CHUNK), ids.SEQUENCES)
+        self.per_lane = ids.SEQUENCES // self.lanes
+        numbers = _MemberNumbers()
+        codes = {u.unit.pk: u.unit.code for u in self.units}
+        by_pk = {u.unit.pk: u for u in self.units}
+        used: set[int] = set()
         written = 0
-        while written < self.count:
-            size = min(CHUNK, self.count - written)
-            batch = self._chunk(first_id + written, size, member_cols, defaults)
-            self._write(batch)
-            written += size
+        for chunk in self._chunks():
+            while clash := used.intersection(chunk.numbers):
+                chunk = self._chunk(chunk.position, chunk.taken | clash)  # rare: a few a million
+            used.update(chunk.numbers)
+            for unit_pk, found in chunk.candidates.items():
+                kept = by_pk[unit_pk].candidates
+                for pk, name, young in found:
+                    if len(kept) >= 16:
+                        break
+                    if young or not kept:
+                        kept.append((pk, name))
+            member_numbers = [
+                numbers.next(year, codes[unit_pk])
+                for year, unit_pk in zip(chunk.years, chunk.unit_ids, strict=True)
+            ]
+            self._write(chunk, member_numbers)
+            written += len(chunk.numbers)
             yield written
+        numbers.close()
         self.writer.sync_sequence(Member)
 
-    @staticmethod
-    def _member_row_keys() -> list[str]:
-        return [
-            "id", "unit_id", "member_number", "name", "sex", "ethnicity_id", "birth_date",
-            "id_number", "id_number_hash", "id_tail_hash", "id_number_masked", "phone", "email",
-            "education_id", "degree", "title_id", "sector_id", "employer", "post", "is_talent",
-            "talent_kind_id", "join_date", "status", "status_date", "photo", "user_id",
-            "pinyin_full", "pinyin_initials", "created_at", "updated_at",
-        ]  # fmt: skip
+    def _chunks(self) -> Iterator[Chunk]:
+        """The chunks in order: built by worker processes on a machine with more than one
+        core (forked after the unit tree is built; they never touch the database), else here."""
+        count = -(-self.count // CHUNK)
+        workers = min(WORKERS, count, os.cpu_count() or 1)
+        if workers < 2 or "fork" not in mp.get_all_start_methods():
+            for index in range(count):
+                yield self._chunk(index)
+            return
+        global _BUILDER
+        _BUILDER = self
+        try:
+            with concurrent.futures.ProcessPoolExecutor(
+                max_workers=workers, mp_context=mp.get_context("fork")
+            ) as pool:
+                pending: collections.deque[concurrent.futures.Future[Chunk]] = collections.deque()
+                submitted = 0
+                while pending or submitted < count:
+                    # A couple of chunks ahead per worker: they keep building while this
+                    # process waits on COPY, and memory stays bounded.
+                    while submitted < count and len(pending) < 2 * workers:
+                        pending.append(pool.submit(_chunk_in_worker, submitted))
+                        submitted += 1
+                    yield pending.popleft().result()
+        finally:
+            _BUILDER = None
 
-    def _chunk(
-        self, first_id: int, size: int, cols: list[str], defaults: dict[str, Any]
-    ) -> dict[str, list]:
-        r, refs, w = self.rng, self.refs, self.writer
-        rows: list[dict[str, Any]] = []
-        keys: list[tuple] = []
-        history: list[tuple] = []
+    def _chunk(self, index: int, taken: frozenset[int] = frozenset()) -> Chunk:
+        """Chunk ``index``: its members with search keys, history and arrangements, as COPY
+        text on PostgreSQL (all but the member number, the last column) or adapted tuples."""
+        base = (self.seed * 1_000_003 + index) * 2
+        ids_rng = random.Random(base)  # names, sexes, births, ID numbers
+        r = random.Random(base + 1)  # everything else
+        refs, w = self.refs, self.writer
+        first = self.first_id + index * CHUNK
+        size = min(CHUNK, self.count - index * CHUNK)
+        used = set(taken)
+        lane = index % self.lanes
+        rows: list[list[Any]] = []
+        plain: list[str] = []
+        keys: list[Any] = []  # tuples, or COPY lines
+        history: list[Any] = []
         transfers: list[tuple] = []
         arrangements: list[tuple] = []
-        by_year: dict[int, list[dict[str, Any]]] = {}
+        candidates: dict[int, list[tuple[int, str, bool]]] = {}
+        years: list[int] = []
+        unit_ids: list[int] = []
         now = w.adapt_datetime(self.now)
-        for offset in range(size):
-            pk = first_id + offset
-            index = pk - self.first_id
-            if index < self.seeded:  # every unit first gets a few members, then by weight
-                holder: UnitInfo = self.holders.items[index % len(self.holders.items)]
+        # Search keys and first status rows, nine in ten of the rows, are spelt out as COPY text
+        # straight away on PostgreSQL: pinyin is ASCII letters, the rest numbers and constants.
+        text = w.is_postgres
+        opened = "\t建档\t" + copy_line([self.actor, now])
+        exact_hash, tail_hashes = self.exact_hash, self.tail_hashes
+        defaults = list(self.defaults.values())
+        today = self.today
+        for pk in range(first, first + size):
+            index_ = pk - self.first_id
+            if index_ < self.seeded:  # every unit first gets a few members, then by weight
+                holder: UnitInfo = self.holders.items[index_ % len(self.holders.items)]
             else:
                 holder = self.holders.pick(r)
-            name, sex, birth, number = self._identity(holder.city)
+            name, sex, birth, number = self._identity(ids_rng, holder.city, used, lane)
             full, initials, name_keys = self._name_data(name)
             age = (self.reference - birth).days / 365.25
             join_lo = max(datetime.date(1980, 1, 1), _add_years(birth, 25))
-            join = _between(r, join_lo, self.today - datetime.timedelta(days=1), 0.8)
+            join = _between(r, join_lo, today - datetime.timedelta(days=1), 0.8)
             sector = refs["sector"].pick(r)
             edu = refs["education"].pick(r)
             if age > 65 and edu in ("doctorate", "masters") and r.random() < 0.5:
@@ -414,101 +550,89 @@ class Generator:
             employers, posts = EMPLOYERS[sector]
             city_short = holder.city.short if holder.city else "长沙"
             employer = employers[int(r.random() * len(employers))].format(c=city_short)
-            exact, tail, masked = id_hashes(number)
+            tail = number[-4:]
+            tail_hash = tail_hashes.get(tail)
+            if tail_hash is None:
+                tail_hash = tail_hashes[tail] = keyed_hash(tail, "tail")
             talent = r.random() < (0.06 if title in refs["senior_titles"] else 0.015)
-            row = {
-                "id": pk,
-                "unit_id": holder.unit.pk,
-                "member_number": None,
-                "name": name,
-                "sex": sex,
-                "ethnicity_id": refs["ethnicity"].pick(r),
-                "birth_date": w.adapt_date(birth),
-                "id_number": encrypt(number),
-                "id_number_hash": exact,
-                "id_tail_hash": tail,
-                "id_number_masked": masked,
-                "phone": (
-                    PHONE_PREFIXES[int(r.random() * len(PHONE_PREFIXES))]
-                    + f"{int(r.random() * 1e8):08d}"
-                    if r.random() < 0.85
-                    else ""
-                ),
-                "email": f"{full}{pk % 997}@example.cn" if r.random() < 0.3 else "",
-                "education_id": refs["education_pk"].get(edu),
-                "degree": {"doctorate": "doctor", "masters": "master"}.get(
-                    edu, "bachelor" if edu == "bachelor" and r.random() < 0.85 else ""
-                ),
-                "title_id": title,
-                "sector_id": refs["sector_pk"].get(sector),
-                "employer": employer,
-                "post": posts[int(r.random() * len(posts))],
-                "is_talent": talent,
-                "talent_kind_id": refs["talent"].pick(r) if talent else None,
-                "join_date": join,
-                "status": ACTIVE,
-                "status_date": join,
-                "photo": "",
-                "user_id": None,
-                "pinyin_full": full,
-                "pinyin_initials": initials,
-                "created_at": now,
-                "updated_at": now,
-            }
-            history.append((pk, "", ACTIVE, join, "建档", self.actor, now))
-            self._history(row, holder, age, history, transfers, index >= self.seeded)
-            # After the history: a transfer there changes the member's current unit.
-            keys.extend((pk, k, row["unit_id"], full) for k in name_keys)
+            unit_pk = holder.unit.pk
+            ethnicity = refs["ethnicity"].pick(r)
+            phone = (
+                PHONE_PREFIXES[int(r.random() * len(PHONE_PREFIXES))]
+                + f"{int(r.random() * 1e8):08d}"
+                if r.random() < 0.85
+                else ""
+            )
+            email = f"{full}{pk % 997}@example.cn" if r.random() < 0.3 else ""
+            degree = {"doctorate": "doctor", "masters": "master"}.get(
+                edu, "bachelor" if edu == "bachelor" and r.random() < 0.85 else ""
+            )
+            post = posts[int(r.random() * len(posts))]
+            talent_kind = refs["talent"].pick(r) if talent else None
+            if text:
+                history.append(f"{pk}\t\t{ACTIVE}\t{join.isoformat()}{opened}")
+            else:
+                history.append((pk, "", ACTIVE, w.adapt_date(join), "建档", self.actor, now))
+            status, status_date = self._history(
+                r, pk, join, holder, age, history, transfers, index_ >= self.seeded
+            )
+            if text:
+                keys.extend([f"{pk}\t{k}\t{unit_pk}\t{full}\n" for k in name_keys])
+            else:
+                keys.extend([(pk, k, unit_pk, full) for k in name_keys])
             if r.random() < (0.09 if title in refs["senior_titles"] else 0.02):
-                arrangements.append(self._arrangement(row, holder))
-            active = row["status"] == MemberStatus.ACTIVE
-            if active and (age < 68 or not holder.candidates) and len(holder.candidates) < 16:
-                holder.candidates.append((pk, name))
-            by_year.setdefault(join.year, []).append(row)
-            rows.append(row)
-        fmt = settings.GRASSROOTS_MEMBER_NUMBER_FORMAT
-        codes = {u.unit.pk: u.unit.code for u in self.units}
-        for year, group in sorted(by_year.items()):
-            first = sequences.next_value(f"member_number:{year}", count=len(group))
-            for i, row in enumerate(group):
-                row["member_number"] = fmt.format(
-                    year=year, seq=first + i, unit=codes[row["unit_id"]]
-                )
-        for row in rows:
-            row["join_date"] = w.adapt_date(row["join_date"])
-            row["status_date"] = w.adapt_date(row["status_date"])
-        if defaults:  # columns other apps may add later, filled with their defaults
-            for row in rows:
-                row.update(defaults)
-        getter = operator.itemgetter(*cols)
-        member_rows = [getter(row) for row in rows]
-        history = [
-            (m, f, t, w.adapt_date(d), reason, by, at) for m, f, t, d, reason, by, at in history
-        ]
-        return {
-            "members": member_rows,
-            "keys": keys,
-            "history": history,
-            "transfers": transfers,
-            "arrangements": arrangements,
-        }
+                arrangements.append(self._arrangement(r, pk, join, holder))
+            if status == ACTIVE:
+                found = candidates.setdefault(unit_pk, [])
+                # What the officers need of this chunk: its first active member and up to
+                # 16 more under 68 (see ``members``).
+                if len(found) < 17 and (age < 68 or not found):
+                    found.append((pk, name, age < 68))
+            years.append(join.year)
+            unit_ids.append(unit_pk)
+            plain.append(number)
+            rows.append(
+                [
+                    pk, unit_pk, name, sex, ethnicity, w.adapt_date(birth), None,
+                    exact_hash(number), tail_hash, mask_id_number(number), phone, email,
+                    refs["education_pk"].get(edu), degree, title, refs["sector_pk"].get(sector),
+                    employer, post, talent, talent_kind, w.adapt_date(join), status,
+                    w.adapt_date(status_date), "", None, full, initials, now, now, *defaults,
+                ]
+            )  # fmt: skip
+        for row, token in zip(rows, self.encrypt(plain), strict=True):
+            row[ID_NUMBER] = token
+        numbers = [int(n[:17]) for n in plain]
+        if not w.is_postgres:
+            return Chunk(
+                index, taken, numbers, years, unit_ids, candidates,
+                [tuple(row) for row in rows], keys, history, transfers, arrangements,
+            )  # fmt: skip
+        return Chunk(
+            index, taken, numbers, years, unit_ids, candidates,
+            [copy_line(row, end="\t").encode() for row in rows],
+            "".join(keys).encode(),
+            "".join([h if type(h) is str else copy_line(h) for h in history]).encode(),
+            copy_text(transfers), copy_text(arrangements),
+        )  # fmt: skip
 
     def _history(
         self,
-        row: dict[str, Any],
+        r: random.Random,
+        pk: int,
+        join: datetime.date,
         holder: UnitInfo,
         age: float,
         history: list[tuple],
         transfers: list[tuple],
         may_leave: bool = True,
-    ) -> None:
-        """Past transfers and a terminal status for some, as the services would record them."""
-        r, w = self.rng, self.writer
-        join: datetime.date = row["join_date"]
-        pk = row["id"]
+    ) -> tuple[str, datetime.date]:
+        """Past transfers and a terminal status for some, as the services would record them;
+        returns the member's status and its date."""
+        w = self.writer
         earliest = join + datetime.timedelta(days=180)
         if earliest >= self.today:
-            return
+            return ACTIVE, join
         end = self.today
         roll = r.random()
         terminal = None
@@ -560,13 +684,16 @@ class Generator:
                      at, self.actor, w.adapt_datetime(_at(receipt)), w.adapt_date(terminal_date), "")
                 )  # fmt: skip
             history.append(
-                (pk, ACTIVE, status, terminal_date, reason, self.actor,
+                (pk, ACTIVE, status, w.adapt_date(terminal_date), reason, self.actor,
                  w.adapt_datetime(_at(terminal_date)))
             )  # fmt: skip
-            row["status"], row["status_date"] = status, terminal_date
+            return status, terminal_date
+        return ACTIVE, join
 
-    def _arrangement(self, row: dict[str, Any], holder: UnitInfo) -> tuple:
-        r, refs, w = self.rng, self.refs, self.writer
+    def _arrangement(
+        self, r: random.Random, pk: int, join: datetime.date, holder: UnitInfo
+    ) -> tuple:
+        refs, w = self.refs, self.writer
         kind = refs["arrangement"].pick(r)
         level = refs["level"].pick(r)
         if kind == "government-post" and level == "national":
@@ -584,13 +711,12 @@ class Generator:
             "cppcc-standing": "常委", "government-post": "副市长" if level == "city" else "副职",
             "judicial-post": "副检察长", "special-inspector": "特约监察员",
         }[kind]  # fmt: skip
-        join: datetime.date = row["join_date"]
         starts = [y for y in (2008, 2013, 2018, 2023) if y >= join.year and y <= self.today.year]
         start_year = starts[int(r.random() * len(starts))] if starts else self.today.year
         start = datetime.date(start_year, 1, 15)
         end = datetime.date(start_year + 5, 1, 14)
         return (
-            row["id"],
+            pk,
             refs["arrangement_pk"][kind],
             refs["level_pk"][level],
             f"{place}{body_kind}",
@@ -599,27 +725,35 @@ class Generator:
             w.adapt_date(end) if end < self.today else None,
         )
 
-    def _write(self, batch: dict[str, list]) -> None:
+    def _write(self, chunk: Chunk, member_numbers: list[str]) -> None:
         w = self.writer
-        w.insert(Member, [f.attname for f in w.columns(Member)], batch["members"])
-        w.insert(NameKey, ["member_id", "key", "unit_id", "sort_key"], batch["keys"])
+        if w.is_postgres:
+            ends = [f"{number}\n".encode() for number in member_numbers]
+            lines = zip(chunk.members, ends, strict=True)
+            members: Any = b"".join(itertools.chain.from_iterable(lines))
+        else:
+            members = [
+                (*row, number) for row, number in zip(chunk.members, member_numbers, strict=True)
+            ]
+        w.insert(Member, self.member_cols, members)
+        w.insert(NameKey, ["member_id", "key", "unit_id", "sort_key"], chunk.keys)
         w.insert(
             StatusChange,
             ["member_id", "from_status", "to_status", "date", "reason", "recorded_by",
              "recorded_at"],
-            batch["history"],
+            chunk.history,
         )  # fmt: skip
         w.insert(
             Transfer,
             ["member_id", "kind", "state", "from_unit_id", "to_unit_id", "external_org",
              "letter_number", "letter_date", "receipt_date", "reason", "started_by",
              "started_at", "decided_by", "decided_at", "effective_date", "note"],
-            batch["transfers"],
+            chunk.transfers,
         )  # fmt: skip
         w.insert(
             PoliticalArrangement,
             ["member_id", "kind_id", "level_id", "body", "post", "start_date", "end_date"],
-            batch["arrangements"],
+            chunk.arrangements,
         )
 
     # officers and accounts -------------------------------------------------------------
@@ -775,18 +909,6 @@ class Generator:
         opening_set(activity=activity, capacity=40)
 
 
-@contextlib.contextmanager
-def _shared_syllables() -> Iterator[None]:
-    """``pinyin.primary`` and ``pinyin.search_keys`` both start from ``syllable_options``;
-    memoise it for the run so each distinct name is read once (same results, half the work)."""
-    original = pinyin.syllable_options
-    pinyin.syllable_options = functools.lru_cache(maxsize=200_000)(original)  # type: ignore[assignment]
-    try:
-        yield
-    finally:
-        pinyin.syllable_options = original  # type: ignore[assignment]
-
-
 # --- entry points ------------------------------------------------------------------------
 
 
@@ -829,6 +951,11 @@ def demo_reset() -> dict[str, int]:
     return counts
 
 
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # ended and waited for: the pool's
+    return usage.ru_utime + usage.ru_stime
+
+
 def demo_logins() -> list[tuple[str, str, str, str]]:
     wanted = [Role.PROVINCE_STAFF, Role.UNIT_STAFF, Role.BRANCH_OFFICER, Role.LEADER, Role.MEMBER]
     logins = []
@@ -860,6 +987,7 @@ def demo_generate(
     if demo_exists() and not reset:
         return DemoResult(already_existed=True, logins=demo_logins())
     started, cpu_started = time.perf_counter(), time.process_time()
+    workers_started = _children_cpu()
     result = DemoResult()
     with transaction.atomic(), audit.suppressed():
         RowWriter().skip_fk_checks()
@@ -869,7 +997,7 @@ def demo_generate(
         gen.build_tree()
         step = max(members // 10, CHUNK)
         bulk_tables = [Member, NameKey, StatusChange, Transfer, PoliticalArrangement]
-        with gen.writer.deferred_indexes(bulk_tables, members), _shared_syllables():
+        with gen.writer.deferred_indexes(bulk_tables, members):
             for done in gen.members():
                 if done % step < CHUNK or done == members:
                     log(f"members: {done}/{members}")
@@ -896,4 +1024,5 @@ def demo_generate(
         RowWriter().vacuum([Member, NameKey, StatusChange])
     result.seconds = time.perf_counter() - started
     result.cpu_seconds = time.process_time() - cpu_started
+    result.worker_cpu_seconds = _children_cpu() - workers_started
     return result

@@ -1,17 +1,58 @@
 """Fast row inserts for the demo generator: COPY on PostgreSQL, executemany on SQLite.
 
 Rows are plain tuples in the order of the model's concrete columns; values are Python
-dates, datetimes, bools and strings, adapted here the way Django's backends would.
+dates, datetimes, bools and strings, adapted here the way Django's backends would. On
+PostgreSQL rows may also come as COPY text already (``copy_text``), built in another process.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from django.db import DatabaseError, connection, models, transaction
+
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _text(value: str) -> str:
+    return value.translate(_ESCAPES)
+
+
+class _Formats(dict[type, Callable[[Any], str]]):
+    """How COPY's text format spells a value, by its type (subclasses resolved once)."""
+
+    def __missing__(self, kind: type) -> Callable[[Any], str]:
+        for base in (bool, int, str, datetime.datetime, datetime.date):
+            if issubclass(kind, base):
+                self[kind] = self[base]
+                return self[base]
+        raise TypeError(f"no COPY text for {kind.__name__} values")
+
+
+_FORMATS = _Formats(
+    {
+        str: _text,
+        bool: lambda v: "t" if v else "f",
+        int: int.__str__,
+        type(None): lambda v: "\\N",
+        datetime.date: datetime.date.isoformat,
+        datetime.datetime: datetime.datetime.isoformat,
+    }
+)
+
+
+def copy_line(row: Sequence[Any], end: str = "\n") -> str:
+    """One row in PostgreSQL's COPY text format (what ``copy.write_row`` sends), cheaply
+    enough to run in a worker process that has no connection."""
+    formats = _FORMATS
+    return "\t".join([formats[type(v)](v) for v in row]) + end
+
+
+def copy_text(rows: Iterable[Sequence[Any]]) -> bytes:
+    return "".join([copy_line(row) for row in rows]).encode()
 
 
 class RowWriter:
@@ -139,8 +180,9 @@ class RowWriter:
             )
 
     def insert(
-        self, model: type[models.Model], columns: Sequence[str], rows: Sequence[tuple]
+        self, model: type[models.Model], columns: Sequence[str], rows: Sequence[tuple] | bytes
     ) -> int:
+        """Write rows (tuples, or on PostgreSQL COPY text from ``copy_text``)."""
         if not rows:
             return 0
         table = model._meta.db_table
@@ -151,12 +193,19 @@ class RowWriter:
                 raw = cursor.cursor  # the psycopg cursor under Django's wrapper
                 from psycopg.copy import QueuedLibpqWriter
 
+                if isinstance(rows, bytes):
+                    with raw.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:
+                        copy.write(rows)
+                    return rows.count(b"\n")
+
                 # A queued writer ships rows from a thread while Python builds the next ones.
                 writer = QueuedLibpqWriter(raw)
                 with raw.copy(f'COPY "{table}" ({names}) FROM STDIN', writer=writer) as copy:
                     for row in rows:
                         copy.write_row(row)
             else:
+                if isinstance(rows, bytes):
+                    raise TypeError("COPY text is for PostgreSQL")
                 marks = ", ".join(["%s"] * len(columns))
                 cursor.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', rows)
         return len(rows)

@@ -6,8 +6,7 @@ import zipfile
 import pytest
 from django.test import override_settings
 
-from grassroots.core import pinyin
-from grassroots.transfer import bulk, columns, readers, values
+from grassroots.transfer import columns, readers, values
 
 
 @pytest.mark.parametrize(
@@ -139,30 +138,3 @@ def test_unsupported_and_broken_files(tmp_path):
     (tmp_path / "b.xlsx").write_bytes(b"not a zip at all")
     with pytest.raises(readers.FileReadError, match="损坏"):
         readers.read_table(tmp_path / "b.xlsx")
-
-
-@pytest.mark.parametrize("name", ["张三", "曾小乐", "欧阳娜娜", "单行长", "尉迟恭", "Anna", ""])
-def test_single_pass_pinyin_matches_core(name):
-    full, initials, keys = bulk.name_pinyin(name)
-    assert (full, initials) == pinyin.primary(name)
-    assert list(keys) == [k[:64] for k in pinyin.search_keys(name)]
-
-
-def test_character_readings_equal_pypinyin_on_whole_names():
-    """``bulk.syllable_options`` reads characters one by one unless a phrase is in the name:
-    the same options as ``core.pinyin`` for every name of a large generated roster, compound
-    and special surnames, phrases inside names, and non-Chinese characters."""
-    import random
-
-    from bench.bench_import import GIVEN, SURNAMES
-
-    rng = random.Random(2026)
-    names = {
-        rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.randint(1, 3)))
-        for _ in range(20000)
-    }
-    names |= {"".join(rng.choice(GIVEN) for _ in range(rng.randint(2, 4))) for _ in range(5000)}
-    names |= {"王重庆", "张长江", "曾长生", "单于行", "长孙无忌", "欧阳海燕", "司马光", "覃乐"}
-    names |= {"阿卜杜·热合曼", "Anna李", "李2号", "乐乐", "朝阳", "查理", "", "A B"}
-    for name in sorted(names):
-        assert bulk.syllable_options(name) == pinyin.syllable_options(name), name
