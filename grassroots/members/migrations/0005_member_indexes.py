@@ -6,92 +6,147 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('members', '0004_namekey_unit_sort_key'),
-        ('organizations', '0002_seed_unit_kinds'),
+        ("members", "0004_namekey_unit_sort_key"),
+        ("organizations", "0002_seed_unit_kinds"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='member',
-            name='education',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.PROTECT, to='members.education', verbose_name='学历'),
+            model_name="member",
+            name="education",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                to="members.education",
+                verbose_name="学历",
+            ),
         ),
         migrations.AlterField(
-            model_name='member',
-            name='ethnicity',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.PROTECT, to='members.ethnicity', verbose_name='民族'),
+            model_name="member",
+            name="ethnicity",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                to="members.ethnicity",
+                verbose_name="民族",
+            ),
         ),
         migrations.AlterField(
-            model_name='member',
-            name='id_number_hash',
+            model_name="member",
+            name="id_number_hash",
             field=models.CharField(blank=True, editable=False, max_length=64, null=True),
         ),
         migrations.AlterField(
-            model_name='member',
-            name='id_tail_hash',
+            model_name="member",
+            name="id_tail_hash",
             field=models.CharField(blank=True, editable=False, max_length=64),
         ),
         migrations.AlterField(
-            model_name='member',
-            name='member_number',
-            field=models.CharField(blank=True, max_length=32, null=True, verbose_name='会员编号'),
+            model_name="member",
+            name="member_number",
+            field=models.CharField(blank=True, max_length=32, null=True, verbose_name="会员编号"),
         ),
         migrations.AlterField(
-            model_name='member',
-            name='name',
-            field=models.CharField(max_length=50, verbose_name='姓名'),
+            model_name="member",
+            name="name",
+            field=models.CharField(max_length=50, verbose_name="姓名"),
         ),
         migrations.AlterField(
-            model_name='member',
-            name='phone',
-            field=models.CharField(blank=True, max_length=20, verbose_name='手机号码'),
+            model_name="member",
+            name="phone",
+            field=models.CharField(blank=True, max_length=20, verbose_name="手机号码"),
         ),
         migrations.AlterField(
-            model_name='member',
-            name='sector',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.PROTECT, to='members.sector', verbose_name='界别'),
+            model_name="member",
+            name="sector",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                to="members.sector",
+                verbose_name="界别",
+            ),
         ),
         migrations.AlterField(
-            model_name='member',
-            name='status',
-            field=models.CharField(choices=[('active', '在册'), ('transferred_out', '已转出'), ('resigned', '退会'), ('deceased', '去世'), ('expelled', '开除')], default='active', max_length=16, verbose_name='状态'),
+            model_name="member",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("active", "在册"),
+                    ("transferred_out", "已转出"),
+                    ("resigned", "退会"),
+                    ("deceased", "去世"),
+                    ("expelled", "开除"),
+                ],
+                default="active",
+                max_length=16,
+                verbose_name="状态",
+            ),
         ),
         migrations.AlterField(
-            model_name='member',
-            name='talent_kind',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.PROTECT, to='members.talentkind', verbose_name='优才类别'),
+            model_name="member",
+            name="talent_kind",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                to="members.talentkind",
+                verbose_name="优才类别",
+            ),
         ),
         migrations.AlterField(
-            model_name='member',
-            name='title',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.PROTECT, to='members.title', verbose_name='职称'),
+            model_name="member",
+            name="title",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                to="members.title",
+                verbose_name="职称",
+            ),
         ),
         migrations.AlterField(
-            model_name='member',
-            name='unit',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='members', to='organizations.unit', verbose_name='所属组织'),
+            model_name="member",
+            name="unit",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="members",
+                to="organizations.unit",
+                verbose_name="所属组织",
+            ),
         ),
         migrations.AddIndex(
-            model_name='member',
-            index=models.Index(fields=['name'], name='member_name'),
+            model_name="member",
+            index=models.Index(fields=["name"], name="member_name"),
         ),
         migrations.AddIndex(
-            model_name='member',
-            index=models.Index(fields=['id_tail_hash'], name='member_id_tail'),
+            model_name="member",
+            index=models.Index(fields=["id_tail_hash"], name="member_id_tail"),
         ),
         migrations.AddIndex(
-            model_name='member',
-            index=models.Index(fields=['status'], name='member_status'),
+            model_name="member",
+            index=models.Index(fields=["status"], name="member_status"),
         ),
         migrations.AddConstraint(
-            model_name='member',
-            constraint=models.UniqueConstraint(fields=('id_number_hash',), name='member_id_number_hash_uniq'),
+            model_name="member",
+            constraint=models.UniqueConstraint(
+                fields=("id_number_hash",), name="member_id_number_hash_uniq"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='member',
-            constraint=models.UniqueConstraint(fields=('member_number',), name='member_number_uniq'),
+            model_name="member",
+            constraint=models.UniqueConstraint(
+                fields=("member_number",), name="member_number_uniq"
+            ),
         ),
     ]
