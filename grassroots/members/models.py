@@ -114,6 +114,11 @@ class MemberStatus(models.TextChoices):
 
 
 class Member(AuditedModel, ScopedModel):
+    """A member's archive. Its indexes are the ones a query uses, each declared once in Meta
+    (no ``db_index``/``unique`` on text fields: on PostgreSQL each would add a
+    ``varchar_pattern_ops`` twin that no query uses); every index is paid for by every import
+    (docs/decisions/0047-member-indexes.md)."""
+
     scope_path_lookup = "unit__path"
     audit_exclude = (
         "id_number_hash",
@@ -131,39 +136,65 @@ class Member(AuditedModel, ScopedModel):
         on_delete=models.PROTECT,
         related_name="members",
         verbose_name=_("所属组织"),
+        db_index=False,  # the (unit, status) index serves every lookup by unit
     )
-    member_number = models.CharField(
-        _("会员编号"), max_length=32, unique=True, null=True, blank=True
-    )
-    name = models.CharField(_("姓名"), max_length=50, db_index=True)
+    member_number = models.CharField(_("会员编号"), max_length=32, null=True, blank=True)
+    name = models.CharField(_("姓名"), max_length=50)
     sex = models.CharField(_("性别"), max_length=1, choices=Sex.choices)
+    # The reference lists are checked by the application, not the database: every write
+    # resolves them first (forms, services, the importer's lookups), PROTECT refuses deleting
+    # an entry still in use (Django's collector, whatever the constraint), and the entries are
+    # deactivated rather than deleted. The indexes stay for those PROTECT checks and filters.
     ethnicity = models.ForeignKey(
-        Ethnicity, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("民族")
+        Ethnicity,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        verbose_name=_("民族"),
+        db_constraint=False,
     )
     birth_date = models.DateField(_("出生日期"), null=True, blank=True, db_index=True)
     id_number = EncryptedTextField(_("身份证号"), blank=True, default="")
-    id_number_hash = models.CharField(
-        max_length=64, unique=True, null=True, blank=True, editable=False
-    )
-    id_tail_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    id_number_hash = models.CharField(max_length=64, null=True, blank=True, editable=False)
+    id_tail_hash = models.CharField(max_length=64, blank=True, editable=False)
     id_number_masked = models.CharField(_("身份证号"), max_length=24, blank=True, editable=False)
-    phone = models.CharField(_("手机号码"), max_length=20, blank=True, db_index=True)
+    phone = models.CharField(_("手机号码"), max_length=20, blank=True)
     email = models.EmailField(_("电子邮箱"), blank=True)
     education = models.ForeignKey(
-        Education, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("学历")
+        Education,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        verbose_name=_("学历"),
+        db_constraint=False,
     )
     degree = models.CharField(_("学位"), max_length=16, choices=Degree.choices, blank=True)
     title = models.ForeignKey(
-        Title, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("职称")
+        Title,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        verbose_name=_("职称"),
+        db_constraint=False,
     )
     sector = models.ForeignKey(
-        Sector, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("界别")
+        Sector,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        verbose_name=_("界别"),
+        db_constraint=False,
     )
     employer = models.CharField(_("工作单位"), max_length=200, blank=True)
     post = models.CharField(_("职务"), max_length=100, blank=True)
     is_talent = models.BooleanField(_("优才"), default=False)
     talent_kind = models.ForeignKey(
-        TalentKind, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("优才类别")
+        TalentKind,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        verbose_name=_("优才类别"),
+        db_constraint=False,
     )
     join_date = models.DateField(_("入会日期"), null=True, blank=True, db_index=True)
     status = models.CharField(
@@ -171,7 +202,6 @@ class Member(AuditedModel, ScopedModel):
         max_length=16,
         choices=MemberStatus.choices,
         default=MemberStatus.ACTIVE,
-        db_index=True,
     )
     status_date = models.DateField(_("状态日期"), null=True, blank=True)
     photo = models.FileField(_("照片"), upload_to="members/photos/", blank=True)
@@ -193,12 +223,21 @@ class Member(AuditedModel, ScopedModel):
         verbose_name_plural = _("会员")
         ordering = ["pinyin_full", "id"]
         permissions = [("reveal_id_number", _("查看完整身份证号"))]
+        constraints = [
+            # Exact lookups only (duplicate checks, the import's batches, member_number = q).
+            models.UniqueConstraint(fields=["id_number_hash"], name="member_id_number_hash_uniq"),
+            models.UniqueConstraint(fields=["member_number"], name="member_number_uniq"),
+        ]
         indexes = [
             models.Index(fields=["unit", "status"]),
             models.Index(fields=["pinyin_full", "id"]),
+            # phone = (portal sign-in) and phone LIKE 'x%' (search) both use the pattern ops.
             models.Index(
                 fields=["phone"], name="member_phone_prefix", opclasses=["varchar_pattern_ops"]
             ),
+            models.Index(fields=["name"], name="member_name"),  # name = (introducer lookups)
+            models.Index(fields=["id_tail_hash"], name="member_id_tail"),  # last four of the ID
+            models.Index(fields=["status"], name="member_status"),  # status lists province-wide
         ]
 
     def __str__(self) -> str:

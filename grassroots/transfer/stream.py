@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime
 import itertools
 import json
+import operator
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -45,6 +46,7 @@ _MISS: Any = object()
 # A str as JSON text, non-ASCII characters as they are (the column is jsonb: the stored value is
 # the same as json.dumps' escaped form, and the server parses less).
 _json_str = json.encoder.encode_basestring
+_by_key = operator.itemgetter(1)
 
 
 class Fallback(Exception):
@@ -394,6 +396,9 @@ class StreamImport:
             for pk, unit_id, (full, _initials, found) in zip(ids, unit_ids, pinyins, strict=True)
             for key in found
         ]
+        # In key order: consecutive inserts land on neighbouring pages of the (key, unit,
+        # sort_key, member) index instead of all over it (about a third less server time).
+        keys.sort(key=_by_key)
         history = [
             (pk, "", st, join or self.local_today, self.reason, self.recorded_by, self.now)
             for pk, st, join in zip(ids, status, joins, strict=True)

@@ -182,3 +182,34 @@ def test_transfers_across_provinces(province):
         letter_date=datetime.date(2026, 4, 1),
     )
     assert arrived.member.unit == province.branch_a2
+
+
+@pytest.mark.parametrize("field", ["ethnicity", "education", "title", "sector", "talent_kind"])
+def test_reference_entry_in_use_cannot_be_deleted(province, field):
+    # No database constraint on these keys (docs/decisions/0047-member-indexes.md): the
+    # collector's PROTECT is what refuses, for a single entry and for a queryset alike.
+    from django.db.models import ProtectedError
+
+    model = Member._meta.get_field(field).related_model
+    entry = model.objects.create(code=f"test-{field}", name=f"测试{field}")
+    create_member(province.branch_a1, **{field: entry, "is_talent": field == "talent_kind"})
+    with pytest.raises(ProtectedError):
+        entry.delete()
+    with pytest.raises(ProtectedError):
+        model.objects.filter(pk=entry.pk).delete()
+    assert model.objects.filter(pk=entry.pk).exists()
+    unused = model.objects.create(code=f"free-{field}", name=f"空闲{field}")
+    unused.delete()  # an entry nobody uses still goes
+
+
+def test_id_hash_and_member_number_stay_unique_in_the_database(province):
+    from django.db import IntegrityError, transaction
+
+    member = create_member(province.branch_a1)
+    other = create_member(province.branch_a1)
+    for column, value in (
+        ("id_number_hash", member.id_number_hash),
+        ("member_number", member.member_number),
+    ):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Member.objects.filter(pk=other.pk).update(**{column: value})
