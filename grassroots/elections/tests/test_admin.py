@@ -101,6 +101,10 @@ def test_console_procedure_from_request_to_filing(client, province, members):
     client.post(act, {"stage": "file", "filed_date": "2026-03-05", "note": "同意备案"})
     assert Election.objects.get().status == Election.Status.FILED
     # The member's archive shows the new position among their positions in the association.
+    # (a tab loaded when opened: the page names it, the tab holds the rows)
     archive = client.get(reverse("admin:members_member_change", args=[members[0].pk]))
-    text = archive.content.decode()
-    assert "会内职务" in text and "2026-03-01" in text.replace("2026年3月1日", "2026-03-01")
+    assert "会内职务" in archive.content.decode()
+    tab = client.get(reverse("admin:members_member_tab", args=[members[0].pk, "officer"]))
+    text = tab.content.decode()
+    assert tab.status_code == 200 and "主委" in text
+    assert "2026-03-01" in text.replace("2026年3月1日", "2026-03-01")
