@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import itertools
 import re
+from collections.abc import Callable
 
 from pypinyin import Style, pinyin
 from pypinyin.constants import PHRASES_DICT
@@ -74,40 +75,53 @@ def _char_readings(chars: str) -> list[list[str]]:
     ]
 
 
-def syllable_options(name: str) -> list[list[str]]:
+def syllable_options(
+    name: str, readings: Callable[[str], list[list[str]]] = _char_readings
+) -> list[list[str]]:
     """For each syllable of the name, its possible readings (surname readings first)."""
     name = "".join(name.split())
     for compound in COMPOUND_SURNAMES:
         if name.startswith(compound):
             surname = [[r] for r in SURNAME_READINGS[compound]]
-            return surname + _char_readings(name[len(compound) :])
-    options = _char_readings(name)
+            return surname + readings(name[len(compound) :])
+    options = readings(name)
     if name and name[0] in SURNAME_READINGS and options:
         options[0] = list(dict.fromkeys([*SURNAME_READINGS[name[0]], *options[0]]))
     return options
 
 
-def search_keys(name: str) -> list[str]:
-    """Full-pinyin and initials keys, primary reading first, capped to keep rows small."""
-    options = [o for o in syllable_options(name) if o != [""]]
+def _spoken(options: list[list[str]]) -> list[list[str]]:
+    """The syllables that have a reading (characters pypinyin cannot read are left out)."""
+    return [o for o in options if o != [""]]
+
+
+def _keys(options: list[list[str]]) -> list[str]:
+    """Full-pinyin then initials combinations of spoken syllables, each capped."""
     if not options:
         return []
     keys: dict[str, None] = {}
     for combo in itertools.islice(itertools.product(*options), MAX_VARIANTS):
         keys["".join(combo)] = None
-    for combo in itertools.islice(
-        itertools.product(*[list(dict.fromkeys(s[0] for s in o)) for o in options]), MAX_VARIANTS
-    ):
+    firsts = [list(dict.fromkeys(s[0] for s in o)) for o in options]
+    for combo in itertools.islice(itertools.product(*firsts), MAX_VARIANTS):
         keys["".join(combo)] = None
     return list(keys)
 
 
-def primary(name: str) -> tuple[str, str]:
-    """The first reading's full pinyin and initials, for display and sorting."""
-    options = [o for o in syllable_options(name) if o != [""]]
+def _primary(options: list[list[str]]) -> tuple[str, str]:
     full = "".join(o[0] for o in options)
     initials = "".join(o[0][0] for o in options if o[0])
     return full, initials
+
+
+def search_keys(name: str) -> list[str]:
+    """Full-pinyin and initials keys, primary reading first, capped to keep rows small."""
+    return _keys(_spoken(syllable_options(name)))
+
+
+def primary(name: str) -> tuple[str, str]:
+    """The first reading's full pinyin and initials, for display and sorting."""
+    return _primary(_spoken(syllable_options(name)))
 
 
 # --- many names: the same results, each character read once ---------------------------
@@ -134,30 +148,13 @@ def _readings(chars: str) -> list[list[str]]:
 
 def cached_syllable_options(name: str) -> list[list[str]]:
     """``syllable_options(name)`` with the character readings above."""
-    name = "".join(name.split())
-    for compound in COMPOUND_SURNAMES:
-        if name.startswith(compound):
-            surname = [[r] for r in SURNAME_READINGS[compound]]
-            return surname + _readings(name[len(compound) :])
-    options = _readings(name)
-    if name and name[0] in SURNAME_READINGS and options:
-        options[0] = list(dict.fromkeys([*SURNAME_READINGS[name[0]], *options[0]]))
-    return options
+    return syllable_options(name, _readings)
 
 
 def name_pinyin(name: str) -> tuple[str, str, tuple[str, ...]]:
     """``primary(name)`` and ``search_keys(name)`` (cut to the key column's 64
     characters) from a single ``syllable_options`` call: pypinyin is the costliest step of a
     large import and the two functions would each run it. Kept equal by a test."""
-    options = [o for o in cached_syllable_options(name) if o != [""]]
-    full = "".join(o[0] for o in options)
-    initials = "".join(o[0][0] for o in options if o[0])
-    if not options:
-        return full, initials, ()
-    keys: dict[str, None] = {}
-    for combo in itertools.islice(itertools.product(*options), MAX_VARIANTS):
-        keys["".join(combo)] = None
-    firsts = [list(dict.fromkeys(s[0] for s in o)) for o in options]
-    for combo in itertools.islice(itertools.product(*firsts), MAX_VARIANTS):
-        keys["".join(combo)] = None
-    return full, initials, tuple(k[:64] for k in keys)
+    options = _spoken(cached_syllable_options(name))
+    full, initials = _primary(options)
+    return full, initials, tuple(k[:64] for k in _keys(options))
