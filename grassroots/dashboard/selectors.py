@@ -6,7 +6,7 @@ import datetime
 import json
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlencode
 
 from django.urls import NoReverseMatch, reverse
@@ -125,9 +125,20 @@ def dashboard(user: Any, *, today: datetime.date | None = None) -> Dashboard | N
         return _dashboard(user, today=today)
 
 
-def _figures(
-    unit: Unit, today: datetime.date
-) -> tuple[UnitTree, Reference, Any, dict[int, dict[str, int]], dict[int, dict[str, int]]]:
+class HomeFigures(NamedTuple):
+    """What the home page counts for a unit, and the parameters it counted with."""
+
+    tree: UnitTree
+    ref: Reference
+    target: Any
+    age_limit: int
+    year_end: datetime.date
+    past: list[int]
+    totals: dict[int, dict[str, int]]  # today's total and composition, year-end history
+    new: dict[int, dict[str, int]]  # this year's admissions
+
+
+def _figures(unit: Unit, today: datetime.date) -> HomeFigures:
     """The home page's planning figures for ``unit``: today's total and composition per unit,
     the year-end history for the whole subtree, and this year's admissions (rolled up)."""
     year = today.year
@@ -145,7 +156,7 @@ def _figures(
     totals = tree.rollup(history.count(tree, columns))
     first = datetime.date(year, 1, 1)
     new = tree.rollup({k: {"n": v} for k, v in history.admitted(tree, first, today).items()})
-    return tree, ref, target, totals, new
+    return HomeFigures(tree, ref, target, age_limit, year_end, past, totals, new)
 
 
 @warming.register("dashboard")
@@ -165,10 +176,7 @@ def _dashboard(user: Any, *, today: datetime.date | None = None) -> Dashboard | 
     year = today.year
     first = datetime.date(year, 1, 1)
     board = Dashboard(unit=unit, year=year, today=today)
-    tree, ref, target, totals, new = _figures(unit, today)
-    age_limit = target.age_limit if target else 45
-    year_end = datetime.date(year, 12, 31)
-    past = list(range(year - HISTORY_YEARS, year))
+    tree, ref, target, age_limit, year_end, past, totals, new = _figures(unit, today)
     mine = totals.get(unit.pk, {})
     total = mine.get("now", 0)
     admitted = new.get(unit.pk, {}).get("n", 0)
