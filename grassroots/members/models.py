@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -113,6 +114,22 @@ class MemberStatus(models.TextChoices):
     EXPELLED = "expelled", _("开除")
 
 
+def _reference_list(to: type[models.Model], verbose_name: Any) -> models.ForeignKey:
+    """A member's optional entry of a reference list (sector, education…). Checked by the
+    application, not the database: every write resolves it first (forms, services, the
+    importer's lookups), PROTECT refuses deleting an entry still in use (Django's collector,
+    whatever the constraint), and entries are deactivated rather than deleted. The index stays
+    for those PROTECT checks and the filters (docs/decisions/0047-member-indexes.md)."""
+    return models.ForeignKey(
+        to,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        verbose_name=verbose_name,
+        db_constraint=False,
+    )
+
+
 class Member(AuditedModel, ScopedModel):
     """A member's archive. Its indexes are the ones a query uses, each declared once in Meta
     (no ``db_index``/``unique`` on text fields: on PostgreSQL each would add a
@@ -141,18 +158,7 @@ class Member(AuditedModel, ScopedModel):
     member_number = models.CharField(_("会员编号"), max_length=32, null=True, blank=True)
     name = models.CharField(_("姓名"), max_length=50)
     sex = models.CharField(_("性别"), max_length=1, choices=Sex.choices)
-    # The reference lists are checked by the application, not the database: every write
-    # resolves them first (forms, services, the importer's lookups), PROTECT refuses deleting
-    # an entry still in use (Django's collector, whatever the constraint), and the entries are
-    # deactivated rather than deleted. The indexes stay for those PROTECT checks and filters.
-    ethnicity = models.ForeignKey(
-        Ethnicity,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        verbose_name=_("民族"),
-        db_constraint=False,
-    )
+    ethnicity = _reference_list(Ethnicity, _("民族"))
     birth_date = models.DateField(_("出生日期"), null=True, blank=True, db_index=True)
     id_number = EncryptedTextField(_("身份证号"), blank=True, default="")
     id_number_hash = models.CharField(max_length=64, null=True, blank=True, editable=False)
@@ -160,42 +166,14 @@ class Member(AuditedModel, ScopedModel):
     id_number_masked = models.CharField(_("身份证号"), max_length=24, blank=True, editable=False)
     phone = models.CharField(_("手机号码"), max_length=20, blank=True)
     email = models.EmailField(_("电子邮箱"), blank=True)
-    education = models.ForeignKey(
-        Education,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        verbose_name=_("学历"),
-        db_constraint=False,
-    )
+    education = _reference_list(Education, _("学历"))
     degree = models.CharField(_("学位"), max_length=16, choices=Degree.choices, blank=True)
-    title = models.ForeignKey(
-        Title,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        verbose_name=_("职称"),
-        db_constraint=False,
-    )
-    sector = models.ForeignKey(
-        Sector,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        verbose_name=_("界别"),
-        db_constraint=False,
-    )
+    title = _reference_list(Title, _("职称"))
+    sector = _reference_list(Sector, _("界别"))
     employer = models.CharField(_("工作单位"), max_length=200, blank=True)
     post = models.CharField(_("职务"), max_length=100, blank=True)
     is_talent = models.BooleanField(_("优才"), default=False)
-    talent_kind = models.ForeignKey(
-        TalentKind,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        verbose_name=_("优才类别"),
-        db_constraint=False,
-    )
+    talent_kind = _reference_list(TalentKind, _("优才类别"))
     join_date = models.DateField(_("入会日期"), null=True, blank=True, db_index=True)
     status = models.CharField(
         _("状态"),
